@@ -1,0 +1,65 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/load.js';
+import { listPostFiles } from '../content/files.js';
+import { fingerprint, readStamp, type BuildSummary } from './cache.js';
+
+export interface BuildOptions {
+  config: Config;
+  /** Raw text of the config file: part of the cache fingerprint. */
+  configText: string;
+  postsDir: string;
+  outDir: string;
+  templatesDir: string;
+  cacheDir: string;
+  now: Date;
+  /** Ignore the build cache (e.g. after files in the output folder were changed by hand). */
+  force?: boolean;
+}
+
+export interface BuildReport extends BuildSummary {
+  /** Output files whose content changed and were written this time. */
+  written: string[];
+  /** Output files that no build produces any more and were removed. */
+  removed: string[];
+  /** True when nothing a build reads had changed, so nothing was rendered. */
+  upToDate: boolean;
+  /** When a future-dated post comes due and the output changes without any file changing. */
+  nextChangeAt: Date | null;
+}
+
+/**
+ * `tayori build`: post files → feeds (and post pages) in the output folder.
+ *
+ * This module is the cheap part: one stat per post file, compared with the stamp of the last
+ * build. Only when something changed is the full build (Markdown, YAML, templates: the
+ * expensive modules to load) imported and run; see full-build.ts.
+ */
+export async function build(options: BuildOptions): Promise<BuildReport> {
+  const files = listPostFiles(options.postsDir);
+  const print = fingerprint({
+    configText: options.configText,
+    templatesDir: options.templatesDir,
+    outDir: options.outDir,
+    files,
+    pages: options.config.site.pages,
+  });
+
+  const stamp = options.force ? undefined : readStamp(options.cacheDir);
+  const nextChangeAt = stamp?.nextChangeAt ? new Date(stamp.nextChangeAt) : null;
+  if (stamp && stamp.fingerprint === print && (nextChangeAt === null || options.now < nextChangeAt)) {
+    return { ...stamp.summary, written: [], removed: [], upToDate: true, nextChangeAt };
+  }
+  // A build killed halfway must not leave a stamp that claims the output is current.
+  rmSync(path.join(options.cacheDir, 'stamp.json'), { force: true });
+  const { fullBuild } = await import('./full-build.js');
+  return fullBuild(options, files, print);
+}
+
+export function readConfigText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { PostFile } from '../content/files.js';
+import type { ParsedEntry } from '../content/parse.js';
+import type { PostProblem, SkipReason } from '../content/post.js';
+import { writeAtomic } from './write.js';
+
+/**
+ * The build cache, in two files under paths.cache:
+ *  - stamp.json, small: a fingerprint of everything a build reads (config, templates, every
+ *    post file's size and mtime) and the summary of the build that produced it. When the
+ *    fingerprint is unchanged and no future-dated post has come due, the output is
+ *    unchanged too, and a rebuild stops after one stat per file.
+ *  - manifest.json: each post file's parsed front matter (reused while its size and mtime
+ *    hold) and the hash of every output file (so unchanged outputs are not rewritten).
+ * Bump CACHE_VERSION whenever parsing or rendering changes what a build writes.
+ */
+export const CACHE_VERSION = 1;
+
+export interface BuildSummary {
+  read: number;
+  published: number;
+  skipped: { file: string; reason: SkipReason }[];
+  problems: PostProblem[];
+  /** Output files (relative to the output folder) that a build produces. */
+  outputs: string[];
+}
+
+export interface Stamp {
+  version: number;
+  fingerprint: string;
+  /** ISO time of the earliest future-dated post at the last build: the output changes then. */
+  nextChangeAt: string | null;
+  summary: BuildSummary;
+}
+
+export interface ManifestFile {
+  mtimeMs: number;
+  size: number;
+  entry: ParsedEntry;
+}
+
+export interface Manifest {
+  version: number;
+  files: Record<string, ManifestFile>;
+  outputs: Record<string, string>;
+}
+
+export function fingerprint(parts: { configText: string; templatesDir: string; outDir: string; files: PostFile[]; pages: boolean }): string {
+  const hash = createHash('sha256');
+  hash.update(`v${CACHE_VERSION}\0${parts.outDir}\0${parts.pages}\0${parts.configText}\0`);
+  for (const t of statTemplates(parts.templatesDir)) hash.update(t);
+  for (const f of parts.files) hash.update(`${f.file}\0${f.mtimeMs}\0${f.size}\n`);
+  return hash.digest('base64url');
+}
+
+function statTemplates(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true }) as string[];
+  } catch {
+    return [];
+  }
+  return names.sort().map((name) => {
+    try {
+      const s = statSync(path.join(dir, name));
+      return `${name}\0${s.mtimeMs}\0${s.size}\n`;
+    } catch {
+      return `${name}\0gone\n`;
+    }
+  });
+}
+
+/** Dates come back from JSON as strings; these are the only Date fields in a cached entry. */
+function revive(key: string, value: unknown): unknown {
+  if ((key === 'date' || key === 'updated') && typeof value === 'string') return new Date(value);
+  return value;
+}
+
+function readJson<T>(file: string, reviver?: (key: string, value: unknown) => unknown): T | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8'), reviver) as { version?: number };
+    return value.version === CACHE_VERSION ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readStamp(cacheDir: string): Stamp | undefined {
+  return readJson<Stamp>(path.join(cacheDir, 'stamp.json'));
+}
+
+export function readManifest(cacheDir: string): Manifest {
+  return readJson<Manifest>(path.join(cacheDir, 'manifest.json'), revive) ?? { version: CACHE_VERSION, files: {}, outputs: {} };
+}
+
+/** Manifest first, stamp last: a build killed in between leaves a stamp that doesn't match. */
+export function writeCache(cacheDir: string, manifest: Manifest, stamp: Stamp): void {
+  writeAtomic(path.join(cacheDir, 'manifest.json'), JSON.stringify(manifest));
+  writeAtomic(path.join(cacheDir, 'stamp.json'), JSON.stringify(stamp));
+}

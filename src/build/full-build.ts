@@ -1,0 +1,90 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/load.js';
+import type { PostFile } from '../content/files.js';
+import { loadFull, readPostHead, selectPublished } from '../content/load.js';
+import type { ParsedEntry } from '../content/parse.js';
+import type { FullPost, Post } from '../content/post.js';
+import { renderFeeds, stylesheetFiles, type OutputFile } from '../feeds/index.js';
+import { planFeeds } from '../feeds/plan.js';
+import { renderPages } from '../pages/render.js';
+import type { BuildOptions, BuildReport } from './build.js';
+import { CACHE_VERSION, readManifest, writeCache, type BuildSummary, type Manifest } from './cache.js';
+import { writeIfChanged } from './write.js';
+
+/**
+ * The build proper. Every post's front matter is read (cheaply: readPostHead stops at the
+ * closing `---`, and the manifest keeps it while a file's size and mtime hold), but a body is
+ * read and rendered only for the posts a feed shows, or for every post when pages are on.
+ * Output files are written as they are rendered, atomically, and only when they changed.
+ */
+export function fullBuild(options: BuildOptions, files: PostFile[], fingerprint: string): BuildReport {
+  const { config, now } = options;
+  const previous = readManifest(options.cacheDir);
+  const manifest: Manifest = { version: CACHE_VERSION, files: {}, outputs: {} };
+  const entries: ParsedEntry[] = files.map((file) => {
+    const cached = previous.files[file.file];
+    const fresh = !options.force && cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size;
+    const entry = fresh ? cached.entry : readPostHead(file, config);
+    manifest.files[file.file] = { mtimeMs: file.mtimeMs, size: file.size, entry };
+    return entry;
+  });
+  const selection = selectPublished(entries, now);
+
+  const written: string[] = [];
+  const emit = (output: OutputFile): void => {
+    const knownHash = options.force ? undefined : previous.outputs[output.path];
+    const result = writeIfChanged(path.join(options.outDir, output.path), output.contents, knownHash);
+    manifest.outputs[output.path] = result.hash;
+    if (result.written) written.push(output.path);
+  };
+
+  const full = memoizedLoader(config);
+  for (const spec of planFeeds(config, selection.posts)) {
+    renderFeeds(config, spec, spec.posts.map(full)).forEach(emit);
+  }
+  stylesheetFiles(config, options.templatesDir).forEach(emit);
+  if (config.site.pages) renderPages(config, selection.posts.map(full), options.templatesDir).forEach(emit);
+
+  const removed = Object.keys(previous.outputs).filter((p) => !(p in manifest.outputs));
+  for (const p of removed) rmSync(path.join(options.outDir, p), { force: true });
+
+  const summary: BuildSummary = {
+    read: files.length,
+    published: selection.posts.length,
+    skipped: selection.skipped.map(({ file, reason }) => ({ file, reason })),
+    problems: selection.problems,
+    outputs: Object.keys(manifest.outputs),
+  };
+  const nextChangeAt = nextFutureDate(entries, now);
+  writeCache(options.cacheDir, manifest, {
+    version: CACHE_VERSION,
+    fingerprint,
+    nextChangeAt: nextChangeAt?.toISOString() ?? null,
+    summary,
+  });
+  return { ...summary, written, removed, upToDate: false, nextChangeAt };
+}
+
+/** Each post's body is read and rendered at most once per build, however many feeds show it. */
+function memoizedLoader(config: Config): (post: Post) => FullPost {
+  const seen = new Map<string, FullPost>();
+  return (post) => {
+    let loaded = seen.get(post.id);
+    if (!loaded) {
+      loaded = loadFull(post, config);
+      seen.set(post.id, loaded);
+    }
+    return loaded;
+  };
+}
+
+/** The earliest publication time after `now` among publishable posts: when the output next changes. */
+function nextFutureDate(entries: ParsedEntry[], now: Date): Date | null {
+  let next: Date | null = null;
+  for (const entry of entries) {
+    if (!entry.ok || entry.status !== 'published') continue;
+    if (entry.post.date > now && (next === null || entry.post.date < next)) next = entry.post.date;
+  }
+  return next;
+}

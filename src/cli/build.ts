@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { formatProblem } from '../content/post.js';
+import { contextFrom, withCommonOptions, type CommonOptions } from './common.js';
+
+interface BuildFlags extends CommonOptions {
+  strict?: boolean;
+  force?: boolean;
+}
+
+export function registerBuild(program: Command): void {
+  withCommonOptions(
+    program
+      .command('build')
+      .description('write the RSS, Atom and JSON feeds (and post pages) into the output folder'),
+    { withOut: true },
+  )
+    .option('--strict', 'exit with code 1 when any post has a problem (bad YAML, bad date, duplicate URL)')
+    .option('--force', 'ignore the build cache and check every output file')
+    .action(async (flags: BuildFlags) => {
+      const context = contextFrom(flags);
+      const { build, readConfigText } = await import('../build/build.js');
+      const { config } = context.loaded;
+      const started = performance.now();
+      const report = await build({
+        config,
+        configText: readConfigText(context.loaded.file),
+        postsDir: context.resolve(config.paths.posts),
+        outDir: context.resolve(config.paths.output),
+        templatesDir: context.resolve(config.paths.templates),
+        cacheDir: context.resolve(config.paths.cache),
+        now: context.clock(),
+        force: flags.force,
+      });
+      const ms = Math.round(performance.now() - started);
+
+      for (const problem of report.problems) process.stderr.write(`warning: ${formatProblem(problem)}\n`);
+      const reasons = new Map<string, number>();
+      for (const { reason } of report.skipped) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      const leftOut = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+      const out = config.paths.output;
+      process.stdout.write(
+        [
+          `posts read: ${report.read}, published: ${report.published}, left out: ${report.skipped.length}${leftOut ? ` (${leftOut})` : ''}`,
+          report.upToDate
+            ? `output in ${out}/ is up to date (${report.outputs.length} files) [${ms} ms]`
+            : `files written: ${report.written.length} of ${report.outputs.length} in ${out}/` +
+              `${report.removed.length ? `, removed: ${report.removed.length}` : ''} [${ms} ms]`,
+          ...report.written.filter((f) => !f.endsWith('.html')).slice(0, 12).map((f) => `  ${out}/${f}`),
+        ].join('\n') + '\n',
+      );
+      if (flags.strict && report.problems.length > 0) {
+        process.stderr.write(`tayori: --strict: ${report.problems.length} post(s) with problems\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,155 @@
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { runningClockFrom } from '../clock.js';
+import { contextFrom, UsageError, withCommonOptions, type CommonOptions } from './common.js';
+
+interface StartFlags extends CommonOptions {
+  host?: string;
+  port?: string;
+}
+
+/** How long shutdown may take before the process exits anyway (a stuck SMTP server). */
+const SHUTDOWN_LIMIT_MS = 8_000;
+
+function portFrom(value: string, where: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${where}: got ${JSON.stringify(value)}, expected a port number from 0 to 65535`);
+  return port;
+}
+
+export function registerStart(program: Command): void {
+  withCommonOptions(
+    program
+      .command('start')
+      .description('run the server: keep the feeds current, send the digest on schedule, serve feeds and subscribe pages'),
+    { withOut: true },
+  )
+    .option('--host <host>', 'address to listen on (default: $HOST or server.host, 127.0.0.1)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default: $PORT or server.port, 8080)')
+    .action(async (flags: StartFlags) => {
+      const context = contextFrom(flags);
+      const { config } = context.loaded;
+      const env = context.env;
+      const host = flags.host ?? (env.HOST || config.server.host);
+      const port = flags.port !== undefined ? portFrom(flags.port, '--port') : env.PORT ? portFrom(env.PORT, 'PORT') : config.server.port;
+      // A long-running process: --now sets where the clock starts, then it runs.
+      const clock = runningClockFrom(flags.now);
+
+      const [{ formatEvent }, { openDb }, { createServer }, { Scheduler }, { cronMatcher }] = await Promise.all([
+        import('../schedule/log.js'),
+        import('../store/db.js'),
+        import('../server/app.js'),
+        import('../schedule/scheduler.js'),
+        import('../schedule/due.js'),
+      ]);
+      try {
+        cronMatcher(config.digest.schedule, config.site.timezone);
+      } catch (error) {
+        throw new UsageError(`${context.loaded.file}: ${(error as Error).message}`);
+      }
+      const json = !process.stdout.isTTY;
+      const log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown> = {}) => {
+        const line = formatEvent(level, event, fields, clock(), json);
+        (level === 'info' ? process.stdout : process.stderr).write(line);
+      };
+
+      const [{ build, readConfigText }, { createMailer }, { sendDigest }, { loadPosts, loadFull }] = await Promise.all([
+        import('../build/build.js'),
+        import('../mail/transport.js'),
+        import('../digest/run.js'),
+        import('../content/load.js'),
+      ]);
+
+      const postsDir = context.resolve(config.paths.posts);
+      // The watcher only sees a folder that exists; on a fresh machine, make the empty one.
+      mkdirSync(postsDir, { recursive: true });
+      const outDir = context.resolve(config.paths.output);
+      const templatesDir = context.resolve(config.paths.templates);
+      const cacheDir = context.resolve(config.paths.cache);
+      const db = openDb(context.resolve(config.paths.database));
+      const mailer = createMailer(config, env, context.resolve(config.paths.outbox));
+
+      const rebuild = async () => {
+        const started = performance.now();
+        const report = await build({
+          config,
+          configText: readConfigText(context.loaded.file),
+          postsDir,
+          outDir,
+          templatesDir,
+          cacheDir,
+          now: clock(),
+        });
+        if (!report.upToDate) {
+          log('info', 'build', {
+            published: report.published,
+            skipped: report.skipped.length,
+            problems: report.problems.length,
+            written: report.written.length,
+            removed: report.removed.length,
+            ms: Math.round(performance.now() - started),
+          });
+        }
+        if (!report.upToDate) for (const problem of report.problems) log('warn', 'build.problem', { file: problem.file, line: problem.line, message: problem.message, fix: problem.fix });
+        return { nextChangeAt: report.nextChangeAt };
+      };
+
+      const scheduler = new Scheduler({
+        config,
+        db,
+        clock,
+        log,
+        postsDir,
+        rebuild,
+        sendDigest: async (key, _due, signal) => {
+          const now = clock();
+          const { posts } = loadPosts(postsDir, config, now);
+          const summary = await sendDigest({ config, db, mailer, posts, loadFull, now, key, signal, templatesDir });
+          return { ...summary } as Record<string, unknown>;
+        },
+      });
+
+      // Listen for signals before anything can report "ready": a supervisor (or a test) may
+      // send SIGTERM the moment it sees the listening line. A signal during start-up is
+      // honoured once start-up is done.
+      let requestStop: (signal: NodeJS.Signals) => void = () => {};
+      const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve));
+      process.on('SIGINT', requestStop);
+      process.on('SIGTERM', requestStop);
+
+      const server = await createServer({ config, db, outDir, templatesDir, mailer, clock, log, trustProxy: config.server.trustProxy });
+      await scheduler.start();
+      try {
+        await server.app.listen({ host, port });
+      } catch (error) {
+        await Promise.all([scheduler.stop(), server.app.close()]);
+        await mailer.close();
+        db.close();
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new UsageError(`${host}:${port} is in use; pass --port N (or PORT=N) for another port`, 1);
+        throw error;
+      }
+      const address = server.app.server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      log('info', 'http.listening', { url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, port: actualPort });
+
+      const signal = await stopRequested;
+      log('info', 'shutdown', { signal });
+      const limit = setTimeout(() => {
+        log('error', 'shutdown.timeout', { ms: SHUTDOWN_LIMIT_MS });
+        process.exit(1);
+      }, SHUTDOWN_LIMIT_MS);
+      limit.unref();
+      try {
+        // Order: no new requests or ticks; let the message in flight finish; then the store.
+        await Promise.all([server.app.close(), scheduler.stop()]);
+        await server.drainMail();
+        await mailer.close();
+      } catch (error) {
+        log('error', 'shutdown.error', { error: (error as Error).message });
+      } finally {
+        db.close();
+        log('info', 'stopped', {});
+      }
+    });
+}

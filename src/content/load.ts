@@ -1,0 +1,244 @@
+/**
+ * The I/O edge of content/: reads post files and hands their text to the pure parser.
+ *
+ * A feed build over 10,000 posts must not decode every body, so `readPostHead` reads only up to
+ * the closing `---` of the front matter, and bodies are read (from `post.bodyOffset`) only for
+ * the posts a feed or page shows.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Config } from '../config/load.js';
+import type { PostFile } from './files.js';
+import { listPostFiles } from './files.js';
+import { parsePostHead, renderPostContent, type ParsedEntry, type PostFileRef } from './parse.js';
+import type { FullPost, Post, PostContent, PostProblem, SkipReason } from './post.js';
+
+const FIRST_CHUNK = 4096;
+/** How much body is read to find the first heading when front matter has no title. */
+const TITLE_SEARCH_BYTES = 16 * 1024;
+
+export interface HeadBytes {
+  /** The file's start up to and including the closing `---` line, or '' without front matter. */
+  head: string;
+  /** Byte offset of the body. */
+  bodyOffset: number;
+}
+
+const DASH = 0x2d;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Length of `---` + optional spaces + line end at `at`, or -1; 0 means "need more bytes". */
+function delimiterLineLength(buf: Buffer, at: number, length: number, eof: boolean): number {
+  if (at + 3 > length) return eof ? -1 : 0;
+  if (buf[at] !== DASH || buf[at + 1] !== DASH || buf[at + 2] !== DASH) return -1;
+  let i = at + 3;
+  while (i < length && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+  if (i === length) return eof ? i - at : 0;
+  if (buf[i] === LF) return i + 1 - at;
+  if (buf[i] === CR) {
+    if (i + 1 === length) return eof ? i + 1 - at : 0;
+    if (buf[i + 1] === LF) return i + 2 - at;
+  }
+  return -1;
+}
+
+/**
+ * Reads the front matter block of an open file: 4 KB first, doubling until the closing `---`
+ * line (or the end of the file) is in the buffer. Only those bytes are decoded. `read` is
+ * `fs.readSync` (tests pass a counting wrapper).
+ */
+export function readHeadBytes(fd: number, read: typeof readSync = readSync): HeadBytes | { unclosed: true } {
+  let buf = Buffer.allocUnsafe(FIRST_CHUNK);
+  let length = 0;
+  let eof = false;
+  const fill = (): void => {
+    if (length === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, length);
+      buf = bigger;
+    }
+    const n = read(fd, buf, length, buf.length - length, length);
+    if (n === 0) eof = true;
+    length += n;
+  };
+
+  fill();
+  const bom = length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  let open = delimiterLineLength(buf, bom, length, eof);
+  while (open === 0) {
+    fill();
+    open = delimiterLineLength(buf, bom, length, eof);
+  }
+  // Front matter exists only as a `---` block at the very start: anything else is body.
+  if (open < 0 || buf[bom + open - 1] !== LF) return { head: '', bodyOffset: 0 };
+
+  let lineStart = bom + open;
+  for (;;) {
+    const close = delimiterLineLength(buf, lineStart, length, eof);
+    if (close > 0) {
+      const end = lineStart + close;
+      return { head: buf.toString('utf8', 0, end), bodyOffset: end };
+    }
+    if (close === 0) {
+      fill();
+      continue;
+    }
+    const next = buf.indexOf(LF, lineStart);
+    if (next >= 0 && next < length) {
+      lineStart = next + 1;
+      continue;
+    }
+    if (eof) return { unclosed: true };
+    fill();
+  }
+}
+
+function readRange(fd: number, offset: number, maxBytes: number): string {
+  const size = fstatSync(fd).size;
+  const want = Math.max(0, Math.min(maxBytes, size - offset));
+  const buf = Buffer.allocUnsafe(want);
+  let got = 0;
+  while (got < want) {
+    const n = readSync(fd, buf, got, want - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  // A cut in the middle of a character only costs a replacement character at the very end.
+  return new TextDecoder('utf-8').decode(buf.subarray(0, got));
+}
+
+function unreadable(file: PostFileRef, error: unknown): ParsedEntry {
+  const code = (error as NodeJS.ErrnoException).code;
+  return {
+    ok: false,
+    problem: {
+      file: file.file,
+      message: `cannot read the file (${code ?? (error as Error).message})`,
+      fix: code === 'EACCES' ? 'make the file readable' : 'check that the file exists and is a readable file',
+    },
+  };
+}
+
+/** Front matter of one post file → `ParsedEntry`. Never throws. */
+export function readPostHead(file: PostFile | PostFileRef, config: Config): ParsedEntry {
+  let fd: number;
+  try {
+    fd = openSync(file.absolutePath, 'r');
+  } catch (error) {
+    return unreadable(file, error);
+  }
+  try {
+    const result = readHeadBytes(fd);
+    if ('unclosed' in result) {
+      return {
+        ok: false,
+        problem: {
+          file: file.file,
+          line: 1,
+          message: 'front matter opened with `---` on line 1 is never closed',
+          fix: 'add a line with just `---` after the last front-matter key',
+        },
+      };
+    }
+    return parsePostHead(result.head, file, config, () => readRange(fd, result.bodyOffset, TITLE_SEARCH_BYTES));
+  } catch (error) {
+    return unreadable(file, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The Markdown body of a post (from `post.bodyOffset` to the end of the file). */
+export function readBody(post: Post): string {
+  let fd: number;
+  try {
+    fd = openSync(post.absolutePath, 'r');
+  } catch (error) {
+    throw new Error(`${post.file}: cannot read the post body (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the file changed during the build, run it again`);
+  }
+  try {
+    return readRange(fd, post.bodyOffset, Number.MAX_SAFE_INTEGER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads the body from `post.bodyOffset` and renders it. Throws (naming the file) if the file has gone. */
+export function loadContent(post: Post, config: Config): PostContent {
+  return renderPostContent(post, readBody(post), config);
+}
+
+export function loadFull(post: Post, config: Config): FullPost {
+  return { ...post, ...loadContent(post, config) };
+}
+
+export interface Selection {
+  /** Newest first (ties: by file name). */
+  posts: Post[];
+  skipped: { file: string; reason: SkipReason; problem?: PostProblem }[];
+  problems: PostProblem[];
+}
+
+/**
+ * The posts a build publishes at `now`: drafts, `published: false` and posts dated after `now`
+ * are left out. When two posts share a URL or an id, the one published first (then: the first
+ * by file name) stays, since readers may already have it; the other is left out with a problem
+ * naming both files.
+ */
+export function selectPublished(entries: ParsedEntry[], now: Date): Selection {
+  const skipped: Selection['skipped'] = [];
+  const problems: PostProblem[] = [];
+  const candidates: Post[] = [];
+  for (const entry of entries) {
+    if (!entry.ok) {
+      skipped.push({ file: entry.problem.file, reason: 'error', problem: entry.problem });
+      problems.push(entry.problem);
+    } else if (entry.status !== 'published') {
+      skipped.push({ file: entry.post.file, reason: entry.status });
+    } else if (entry.post.date.getTime() > now.getTime()) {
+      skipped.push({ file: entry.post.file, reason: 'future' });
+    } else {
+      candidates.push(entry.post);
+    }
+  }
+
+  candidates.sort((a, b) => a.date.getTime() - b.date.getTime() || compareText(a.file, b.file));
+  const byUrl = new Map<string, Post>();
+  const byId = new Map<string, Post>();
+  const posts: Post[] = [];
+  for (const post of candidates) {
+    const sameUrl = byUrl.get(post.url);
+    const sameId = byId.get(post.id);
+    const clash = sameUrl ?? sameId;
+    if (clash) {
+      const what = sameUrl ? `URL ${post.url}` : `id ${post.id}`;
+      const problem: PostProblem = {
+        file: post.file,
+        message: `has the same ${what} as ${clash.file}; it is left out and ${clash.file} (published first) is kept`,
+        fix: sameUrl
+          ? `give one of ${clash.file} and ${post.file} a different \`slug:\` or \`permalink:\``
+          : `give one of ${clash.file} and ${post.file} a different \`id:\` (or remove the \`id:\` key)`,
+      };
+      skipped.push({ file: post.file, reason: 'error', problem });
+      problems.push(problem);
+      continue;
+    }
+    byUrl.set(post.url, post);
+    byId.set(post.id, post);
+    posts.push(post);
+  }
+  posts.sort((a, b) => b.date.getTime() - a.date.getTime() || compareText(a.file, b.file));
+  return { posts, skipped, problems };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** List + read every front matter + select: the published posts at `now`, newest first. */
+export function loadPosts(postsDir: string, config: Config, now: Date): Selection {
+  return selectPublished(
+    listPostFiles(postsDir).map((file) => readPostHead(file, config)),
+    now,
+  );
+}

@@ -1,0 +1,60 @@
+/**
+ * Markdown → HTML with one private `Marked` instance (GFM), never the global `marked`, so no
+ * other module's `marked.use()` can change what posts render to.
+ */
+import { Marked, type Token, type Tokens } from 'marked';
+import { absoluteUrl, absolutizeHtml } from './urls.js';
+import { htmlToText } from './text.js';
+
+const markdown = new Marked({ gfm: true, async: false });
+
+/**
+ * Renders Markdown with every relative link and image made absolute against `baseUrl`: link
+ * and image tokens via their `href`, raw HTML (`<a href>`, `<img src srcset>`) via its tags.
+ */
+export function renderMarkdown(source: string, baseUrl: string): string {
+  const tokens = markdown.lexer(source);
+  markdown.walkTokens(tokens, (token) => absolutizeToken(token, baseUrl));
+  return markdown.parser(tokens);
+}
+
+function absolutizeToken(token: Token, baseUrl: string): void {
+  switch (token.type) {
+    case 'link':
+    case 'image': {
+      const t = token as Tokens.Link | Tokens.Image;
+      t.href = absoluteUrl(t.href, baseUrl);
+      break;
+    }
+    case 'html': {
+      const t = token as Tokens.HTML | Tokens.Tag;
+      t.text = absolutizeHtml(t.text, baseUrl);
+      break;
+    }
+  }
+}
+
+/** Plain text of the first Markdown heading in `source`, if any. */
+export function firstHeading(source: string): string | undefined {
+  for (const token of markdown.lexer(source)) {
+    if (token.type === 'heading') {
+      const text = htmlToText(markdown.parseInline((token as Tokens.Heading).text) as string);
+      if (text) return text;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Markdown of the first paragraph: the default excerpt when there is neither an `excerpt`
+ * key nor an excerpt separator. Headings, rules and HTML blocks before it are passed over, so a
+ * post that opens with `# Title` still gets its first real paragraph.
+ */
+export function firstParagraph(source: string): string {
+  const tokens = markdown.lexer(source);
+  const paragraph = tokens.find((t) => t.type === 'paragraph');
+  if (paragraph) return paragraph.raw;
+  // No paragraph at all (a post that is one list or quote): its first block stands in.
+  const block = tokens.find((t) => t.type !== 'space' && t.type !== 'heading' && t.type !== 'hr' && !(t.type === 'html' && /^\s*<!--/.test(t.raw)));
+  return block ? block.raw : '';
+}

@@ -1,0 +1,296 @@
+/**
+ * One post file's front matter (and, for the body, Markdown) → `Post` / `PostContent`. Pure: the
+ * caller reads the bytes (content/load.ts); nothing here touches the file system.
+ */
+import matter from 'gray-matter';
+import { z } from 'zod';
+import type { Config } from '../config/load.js';
+import { parseDateValue, splitDatePrefix } from './dates.js';
+import type { PostFile } from './files.js';
+import { firstHeading, firstParagraph, renderMarkdown } from './markdown.js';
+import type { Author, Post, PostContent, PostProblem } from './post.js';
+import { htmlToText, normalizeNewlines, readingMinutes, stripXmlInvalid } from './text.js';
+import { encodePathText, expandPermalink, postUrl } from './urls.js';
+
+export type PostStatus = 'published' | 'draft' | 'unpublished';
+export type ParsedEntry = { ok: true; post: Post; status: PostStatus } | { ok: false; problem: PostProblem };
+export type PostFileRef = Pick<PostFile, 'file' | 'absolutePath'>;
+
+export const DEFAULT_EXCERPT_SEPARATOR = '<!--more-->';
+
+const scalarText = z.union([z.string(), z.number()]).transform((v) => String(v));
+const nameList = z
+  .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()])), z.null()], {
+    error: 'a list such as ["news", "メモ"] or a space-separated string',
+  })
+  .optional();
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true'), z.null()], { error: 'true or false' })
+  .optional();
+
+/** Keys tayori reads; any other key (layout, image, …) is allowed and ignored, as in Jekyll. */
+const frontMatterSchema = z.looseObject({
+  title: z.union([scalarText, z.null()], { error: 'a string' }).optional(),
+  slug: z.union([scalarText, z.null()], { error: 'a string' }).optional(),
+  id: z.union([scalarText, z.null()], { error: 'a string' }).optional(),
+  permalink: z.union([z.string(), z.null()], { error: 'a path such as /about/ or /:year/:slug/' }).optional(),
+  lang: z.union([z.string(), z.null()], { error: 'a language tag such as ja or en' }).optional(),
+  categories: nameList,
+  category: z.union([scalarText, z.null()], { error: 'one category name' }).optional(),
+  tags: nameList,
+  tag: z.union([scalarText, z.null()], { error: 'one tag name' }).optional(),
+  author: z
+    .union(
+      [
+        z.string(),
+        z.null(),
+        z.looseObject({ name: scalarText, email: z.string().optional(), url: z.string().optional() }),
+      ],
+      { error: 'a name, or a mapping with name and optional email and url' },
+    )
+    .optional(),
+  excerpt: z.union([scalarText, z.null()], { error: 'Markdown text' }).optional(),
+  excerpt_separator: z.union([z.string().min(1), z.null()], { error: 'a marker such as <!--more-->' }).optional(),
+  reading_time: z
+    .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/).transform(Number), z.null()], {
+      error: 'a positive number of minutes',
+    })
+    .optional(),
+  draft: flag,
+  published: flag,
+});
+type FrontMatter = z.output<typeof frontMatterSchema>;
+
+/** gray-matter's YAML parser (js-yaml) reports errors with a 0-based line within the front matter. */
+interface YamlException extends Error {
+  reason?: string;
+  mark?: { line: number };
+}
+
+/**
+ * The written text of a top-level `key: value` line, unquoted, for re-reading YAML timestamps:
+ * js-yaml reads `2026-11-02` and `2026-11-02T10:00:00` as UTC, where Jekyll (and tayori) mean
+ * the site's time zone, and a Date no longer says whether an offset was written.
+ */
+export function rawScalar(head: string, key: string): string | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^${escaped}[ \\t]*:[ \\t]*(?:"([^"\\n]*)"|'([^'\\n]*)'|([^#\\n]*?))[ \\t]*(?:#.*)?$`, 'm').exec(head);
+  if (!m) return undefined;
+  return (m[1] ?? m[2] ?? m[3] ?? '').trim() || undefined;
+}
+
+/** A front-matter date value: YAML Dates are re-read from the text as written. */
+function dateValue(value: unknown, head: string, key: string): unknown {
+  return value instanceof Date ? (rawScalar(head, key) ?? value) : value;
+}
+
+/** 1-based line of a top-level `key:` in the (normalised) head, counting the opening `---` as line 1. */
+export function lineOfKey(head: string, key: string): number | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^(["']?)${escaped}\\1[ \\t]*:`, 'm').exec(head);
+  return m ? head.slice(0, m.index).split('\n').length : undefined;
+}
+
+function fileBaseName(file: string): string {
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function withoutExtension(file: string): string {
+  const slash = file.lastIndexOf('/');
+  const dot = file.lastIndexOf('.');
+  return dot > slash + 1 ? file.slice(0, dot) : file;
+}
+
+/** `hello-world` → `Hello World` (Jekyll's titleize_slug); other scripts are kept as written. */
+function titleFromSlug(slug: string): string {
+  return slug
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** Trims, drops empties and duplicates (first one wins), removes XML-invalid characters. */
+function cleanNames(values: (string | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    const name = stripXmlInvalid(v ?? '').trim();
+    if (name && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** Jekyll: a list, or a string split on whitespace. */
+function splitNames(value: string | number | (string | number)[] | null | undefined): string[] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.map(String);
+  return String(value).split(/\s+/);
+}
+
+function toAuthor(value: FrontMatter['author'], fallback: Author): Author {
+  if (value === null || value === undefined) return fallback;
+  if (typeof value === 'string') {
+    const name = stripXmlInvalid(value).trim();
+    return name ? { name } : fallback;
+  }
+  const author: Author = { name: stripXmlInvalid(value.name).trim() || fallback.name };
+  if (value.email) author.email = stripXmlInvalid(value.email).trim();
+  if (value.url) author.url = stripXmlInvalid(value.url).trim();
+  return author;
+}
+
+/** RFC 4151 tag URI: `tag:<host>,<YYYY-MM-DD, UTC>:<path without extension>`. */
+export function tagUri(siteUrl: string, date: Date, file: string): string {
+  const host = new URL(siteUrl).hostname;
+  return `tag:${host},${date.toISOString().slice(0, 10)}:${encodePathText(withoutExtension(file))}`;
+}
+
+/**
+ * Front matter → `Post`. `head` is the start of the file up to and including the closing `---`
+ * line, exactly as read (BOM and CRLF allowed), or '' when the file has none; its UTF-8 length is
+ * the body offset. `readBodyStart` is called only when no title is given, to find the first
+ * heading. Never throws: a broken post gives `{ ok: false, problem }`.
+ */
+export function parsePostHead(head: string, file: PostFileRef, config: Config, readBodyStart?: () => string): ParsedEntry {
+  const problem = (message: string, fix: string, line?: number): ParsedEntry => ({
+    ok: false,
+    problem: line === undefined ? { file: file.file, message, fix } : { file: file.file, line, message, fix },
+  });
+  const text = normalizeNewlines(head);
+  const hasFrontMatter = /^---[ \t]*(\n|$)/.test(text);
+
+  let data: FrontMatter;
+  if (hasFrontMatter) {
+    let raw: unknown;
+    try {
+      // With an options object: without one, gray-matter keeps every parsed file in a cache.
+      raw = matter(text, { language: 'yaml' }).data;
+    } catch (error) {
+      const e = error as YamlException;
+      if (e.name === 'YAMLException' && e.mark) {
+        // The parser sees the text after the opening `---`, so its line 0 is the file's line 1.
+        return problem(
+          `front matter is not valid YAML: ${e.reason ?? e.message.split('\n')[0]}`,
+          'fix the YAML syntax on that line (quote values that contain ": " or start with [, {, *, & or #)',
+          e.mark.line + 1,
+        );
+      }
+      return problem(`front matter could not be read: ${e.message}`, 'check the YAML between the two `---` lines');
+    }
+    if (raw === null || raw === undefined) raw = {};
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      return problem('front matter is not a mapping of keys to values', 'write it as `key: value` lines between the two `---` lines', 2);
+    }
+    const checked = frontMatterSchema.safeParse(raw);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const key = String(issue.path[0] ?? '');
+      const got = (raw as Record<string, unknown>)[key];
+      return problem(
+        `front matter \`${issue.path.join('.')}\`: got ${JSON.stringify(got)}, expected ${issue.message.replace(/^Invalid input: /, '')}`,
+        `change or remove the \`${key}\` key`,
+        lineOfKey(text, key),
+      );
+    }
+    data = checked.data;
+  } else {
+    data = {};
+  }
+
+  const base = fileBaseName(file.file);
+  const prefix = splitDatePrefix(base);
+  const timeZone = config.site.timezone;
+
+  // Date: front matter, else the file name prefix; no date at all is an error, since a feed
+  // item needs a date that stays the same from build to build (Jekyll would use the mtime).
+  let date: Date;
+  if (data.date !== undefined && data.date !== null) {
+    const parsed = parseDateValue(dateValue(data.date, text, 'date'), timeZone);
+    if (!parsed.ok) {
+      return problem(`\`date\`: ${parsed.reason}`, 'write the date as 2026-11-02 20:38:36 +0900 (or remove the key and name the file 2026-11-02-slug.md)', lineOfKey(text, 'date'));
+    }
+    date = parsed.date;
+  } else if (prefix) {
+    const parsed = parseDateValue(prefix.date, timeZone);
+    if (!parsed.ok) return problem(`file name date prefix: ${parsed.reason}`, 'rename the file to YYYY-MM-DD-slug.md with a real date');
+    date = parsed.date;
+  } else if (!hasFrontMatter) {
+    return problem('no front matter and no date in the file name', 'start the file with `---`, `title:`, `date: 2026-11-02 20:38:36 +0900`, `---`, or name it 2026-11-02-slug.md');
+  } else {
+    return problem('no `date` key and no date in the file name', 'add `date: 2026-11-02 20:38:36 +0900` to the front matter, or name the file 2026-11-02-slug.md', 1);
+  }
+
+  let updated = date;
+  for (const key of ['last_modified_at', 'updated'] as const) {
+    const value = (data as Record<string, unknown>)[key];
+    if (value === undefined || value === null) continue;
+    const parsed = parseDateValue(dateValue(value, text, key), timeZone);
+    if (!parsed.ok) return problem(`\`${key}\`: ${parsed.reason}`, `write it as 2026-11-02 20:38:36 +0900, or remove \`${key}\``, lineOfKey(text, key));
+    updated = parsed.date;
+    break;
+  }
+
+  const slugSource = data.slug !== undefined && data.slug !== null ? data.slug.trim() : '';
+  const slug = stripXmlInvalid(slugSource || (prefix ? prefix.rest : base));
+  if (!slug) return problem('the slug is empty', 'set `slug:` in the front matter or give the file a name after the date', lineOfKey(text, 'slug'));
+
+  let title = stripXmlInvalid(data.title ?? '').trim();
+  if (!title && readBodyStart) title = stripXmlInvalid(firstHeading(normalizeNewlines(readBodyStart())) ?? '').trim();
+  if (!title) title = titleFromSlug(slug) || slug;
+
+  const categories = cleanNames([...splitNames(data.categories), data.category ?? undefined]);
+  const tags = cleanNames([...splitNames(data.tags), data.tag ?? undefined]);
+
+  const permalinkPattern = data.permalink?.trim() || config.permalink;
+  const path = expandPermalink(permalinkPattern, { date, slug, categories, timeZone });
+  const url = postUrl(path, config.site.url);
+  const id = data.id !== undefined && data.id !== null && data.id.trim() ? stripXmlInvalid(data.id.trim()) : tagUri(config.site.url, date, file.file);
+
+  const post: Post = {
+    id,
+    file: file.file,
+    absolutePath: file.absolutePath,
+    slug,
+    title,
+    date,
+    updated,
+    author: toAuthor(data.author, config.site.author),
+    categories,
+    tags,
+    path,
+    url,
+    bodyOffset: Buffer.byteLength(head, 'utf8'),
+  };
+  if (data.excerpt !== undefined && data.excerpt !== null && data.excerpt.trim()) post.excerptSource = data.excerpt;
+  if (data.excerpt_separator) post.excerptSeparator = data.excerpt_separator;
+  if (data.reading_time !== undefined && data.reading_time !== null) post.readingTimeOverride = data.reading_time;
+  if (data.lang) post.lang = data.lang.trim();
+
+  const status: PostStatus = data.draft === true ? 'draft' : data.published === false ? 'unpublished' : 'published';
+  return { ok: true, post, status };
+}
+
+/**
+ * The Markdown body → HTML, excerpt and reading time. Relative links and images in both are
+ * made absolute against the post's URL. The excerpt is the front-matter `excerpt` (Markdown),
+ * else the body before the excerpt separator (`<!--more-->` unless `excerpt_separator` says
+ * otherwise), else the first paragraph.
+ */
+export function renderPostContent(post: Post, body: string, config: Config): PostContent {
+  void config; // Rendering needs only the post's URL today; config keeps the signature stable.
+  const source = stripXmlInvalid(normalizeNewlines(body));
+  const html = renderMarkdown(source, post.url);
+
+  let excerptMarkdown: string;
+  if (post.excerptSource !== undefined) {
+    excerptMarkdown = stripXmlInvalid(normalizeNewlines(post.excerptSource));
+  } else {
+    const at = source.indexOf(post.excerptSeparator ?? DEFAULT_EXCERPT_SEPARATOR);
+    excerptMarkdown = at >= 0 ? source.slice(0, at) : firstParagraph(source);
+  }
+  const excerptHtml = excerptMarkdown.trim() ? renderMarkdown(excerptMarkdown, post.url).trim() : '';
+  const readingTime = post.readingTimeOverride ?? readingMinutes(htmlToText(html));
+  return { html, excerptHtml, excerptText: htmlToText(excerptHtml), readingTime };
+}

@@ -1,0 +1,437 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { FullPost, Post } from '../content/post.js';
+import type { Db } from '../store/db.js';
+import {
+  claimBatch,
+  deliveryCounts,
+  findDigestByKey,
+  findUnfinishedDigest,
+  finishDigestIfDone,
+  lastPeriodEnd,
+  ledgerEpoch,
+  listActiveRecipients,
+  markFailed,
+  markRetry,
+  markSent,
+  markSkipped,
+  nextQueuedAt,
+  planDigest,
+  recoverInFlight,
+  sentPostIds,
+  type ClaimedDelivery,
+  type DigestRecord,
+  type Recipient,
+} from '../store/ledger.js';
+import { acquireLock, releaseLock, renewLock, type LockHolder } from '../store/locks.js';
+import { classify, type Mailer } from '../mail/transport.js';
+import { buildDigestMessage, digestMessageId, unsubscribeUrl } from './message.js';
+import { isAsciiAddress, prepareMime, type MimeBuilder } from './mime.js';
+import { renderDigest, type Period, type RenderedDigest } from './render.js';
+import { lookbackStart, postsForCategories, selectDigestPosts, variantKey } from './select.js';
+import { loadDigestTemplates, type DigestTemplates } from './templates.js';
+
+/**
+ * Drives one digest through the ledger (DESIGN.md "Send pipeline"): plan → recover → claim at
+ * most `mailer.maxInFlight` → send → record each result in its own transaction. The ledger, not
+ * memory, says who still needs the digest, so a killed run is finished by the next one.
+ */
+
+export interface Progress {
+  digestId: number;
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  queued: number;
+  inFlight: number;
+  retried: number;
+}
+
+export interface DigestSummary {
+  /** sent: every delivery is final; incomplete: some still queued (outage, abort); no-posts / already-sent: nothing to do. */
+  status: 'sent' | 'incomplete' | 'no-posts' | 'already-sent';
+  digestId?: number;
+  key?: string;
+  subject?: string;
+  periodStart?: string;
+  periodEnd?: string;
+  posts: number;
+  /** True when this run finished a digest an earlier run had started. */
+  resumed: boolean;
+  /** Deliveries in the digest (one per subscriber active when it was planned). */
+  recipients: number;
+  /** Counted in this run (except `skipped`: every delivery of the digest skipped so far, e.g. an empty category selection). */
+  sent: number;
+  retried: number;
+  failed: number;
+  bounced: number;
+  skipped: number;
+  /** Still queued when the run ended. */
+  remaining: number;
+  /** Deliveries put back to `queued` at start (left `sending` by a killed run). */
+  recovered: number;
+  durationMs: number;
+  perSecond: number;
+  /** Why the run stopped early (SMTP unreachable, authentication refused, aborted). */
+  reason?: string;
+}
+
+export interface SendDigestOptions {
+  config: Config;
+  db: Db;
+  mailer: Mailer;
+  /** Published at `now`, newest first. */
+  posts: Post[];
+  /** content/load.ts `loadFull` fits as is. */
+  loadFull: (post: Post, config: Config) => FullPost;
+  now: Date;
+  /** Unique per due time; planning twice with one key is a no-op. Default: `manual:<now>`. */
+  key?: string;
+  /** Folder with the site's templates (config paths.templates resolved); built-in templates fill gaps. */
+  templatesDir?: string;
+  onProgress?: (p: Progress) => void;
+  /** Stop taking new work; in-flight messages finish and are recorded. */
+  signal?: AbortSignal;
+  /** How `sleep` waits (tests may shorten); default setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const SEND_LOCK = 'digest-send';
+const LOCK_LEASE_MS = 60_000;
+
+/** Recipients per variant key are computed from the frozen post list and the subscriber's current categories. */
+export class DigestRenderer {
+  private readonly templates: DigestTemplates;
+  private readonly full = new Map<string, FullPost>();
+  private readonly variants = new Map<string, RenderedDigest | null>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly posts: readonly Post[],
+    private readonly loadFull: (post: Post, config: Config) => FullPost,
+    private readonly period: Period,
+    templatesDir: string,
+  ) {
+    this.templates = loadDigestTemplates(templatesDir, config.site.language, config.digest.subject);
+  }
+
+  private fullPost(post: Post): FullPost {
+    let full = this.full.get(post.id);
+    if (!full) {
+      full = this.loadFull(post, this.config);
+      this.full.set(post.id, full);
+    }
+    return full;
+  }
+
+  /** The rendering for a category selection, or null when it selects no post (the subscriber gets nothing). */
+  forCategories(categories: readonly string[]): RenderedDigest | null {
+    const chosen = postsForCategories(this.posts, categories);
+    const key = variantKey(chosen);
+    if (!this.variants.has(key)) {
+      this.variants.set(key, chosen.length === 0 ? null : renderDigest(this.templates, this.config, chosen.map((p) => this.fullPost(p)), this.period));
+    }
+    return this.variants.get(key)!;
+  }
+
+  private readonly mime = new WeakMap<RenderedDigest, MimeBuilder>();
+
+  /** The variant's prebuilt MIME (built on first use). */
+  mimeFor(rendered: RenderedDigest): MimeBuilder {
+    let builder = this.mime.get(rendered);
+    if (!builder) {
+      builder = prepareMime(this.config, rendered);
+      this.mime.set(rendered, builder);
+    }
+    return builder;
+  }
+
+  get variantCount(): number {
+    return this.variants.size;
+  }
+}
+
+const defaultTemplatesDir = (config: Config) => path.resolve(config.paths.templates);
+
+/** What the next `digest send` would mail: an unfinished digest first, else a new one at `now`. */
+export type DigestDraft =
+  | { kind: 'unfinished'; digest: DigestRecord; posts: Post[]; period: Period }
+  | { kind: 'new'; posts: Post[]; period: Period }
+  | { kind: 'none'; period: Period };
+
+export function draftDigest(db: Db, config: Config, posts: readonly Post[], now: Date): DigestDraft {
+  const unfinished = findUnfinishedDigest(db);
+  if (unfinished) {
+    const byId = new Map(posts.map((p) => [p.id, p]));
+    const frozen = unfinished.postIds.map((id) => byId.get(id)).filter((p): p is Post => p !== undefined);
+    return { kind: 'unfinished', digest: unfinished, posts: frozen, period: { start: new Date(unfinished.periodStart), end: new Date(unfinished.periodEnd) } };
+  }
+  const epoch = ledgerEpoch(db);
+  const last = lastPeriodEnd(db);
+  const period = { start: last ? new Date(last) : lookbackStart(now, config.digest.lookback), end: now };
+  const chosen = selectDigestPosts({ posts, now, sent: sentPostIds(db), epoch: epoch ? new Date(epoch) : undefined, lookbackDays: config.digest.lookback });
+  return chosen.length === 0 ? { kind: 'none', period } : { kind: 'new', posts: chosen, period };
+}
+
+/** Who would get what (for `digest send --dry-run`); no ledger change. */
+export function planPreview(
+  db: Db,
+  config: Config,
+  draft: DigestDraft & { kind: 'new' | 'unfinished' },
+  renderer: DigestRenderer,
+): Array<{ recipient: Recipient; subject: string | null; posts: number }> {
+  return listActiveRecipients(db).map((recipient) => {
+    const rendered = renderer.forCategories(recipient.categories);
+    return { recipient, subject: rendered?.subject ?? null, posts: postsForCategories(draft.posts, recipient.categories).length };
+  });
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Spaces message starts `1000 / perSecond` ms apart across all connections (nodemailer's own limit overshoots with a pool). */
+export class RateLimiter {
+  private nextSlot = 0;
+  constructor(
+    private readonly perSecond: number,
+    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly clockMs: () => number = () => performance.now(),
+  ) {}
+  async take(): Promise<void> {
+    if (this.perSecond <= 0) return;
+    const now = this.clockMs();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + 1000 / this.perSecond;
+    if (slot > now) await this.sleep(slot - now);
+  }
+}
+
+function pidIsGone(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export class SendLockedError extends Error {
+  override name = 'SendLockedError';
+}
+
+export async function sendDigest(opts: SendDigestOptions): Promise<DigestSummary> {
+  const { config, db, mailer } = opts;
+  const started = performance.now();
+  // A running clock from `now`: retry times advance in real time even with a fixed --now.
+  const clock = () => new Date(opts.now.getTime() + (performance.now() - started));
+  const sleep = opts.sleep ?? defaultSleep;
+  const owner = { id: randomBytes(9).toString('base64url'), pid: process.pid, host: hostname() };
+  const lock = acquireLock(db, SEND_LOCK, owner, clock(), LOCK_LEASE_MS, pidIsGone);
+  if (!lock.acquired) {
+    throw new SendLockedError(
+      `another tayori process (pid ${lock.holder.pid} on ${lock.holder.host}) is sending a digest; wait for it to finish, or stop it and rerun`,
+    );
+  }
+  try {
+    return await runLocked(opts, clock, sleep, started, owner.id);
+  } finally {
+    releaseLock(db, SEND_LOCK, owner.id);
+  }
+}
+
+async function runLocked(
+  opts: SendDigestOptions,
+  clock: () => Date,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  started: number,
+  ownerId: string,
+): Promise<DigestSummary> {
+  const { config, db, mailer, now } = opts;
+  const key = opts.key ?? `manual:${now.toISOString()}`;
+  const empty = (status: DigestSummary['status'], extra: Partial<DigestSummary> = {}): DigestSummary => ({
+    status, posts: 0, resumed: false, recipients: 0, sent: 0, retried: 0, failed: 0, bounced: 0, skipped: 0, remaining: 0, recovered: 0,
+    durationMs: performance.now() - started, perSecond: 0, key, ...extra,
+  });
+
+  const draft = draftDigest(db, config, opts.posts, now);
+  const templatesDir = opts.templatesDir ?? defaultTemplatesDir(config);
+  let digest: DigestRecord;
+  let renderer: DigestRenderer;
+  const resumed = draft.kind === 'unfinished';
+  if (draft.kind === 'unfinished') {
+    digest = draft.digest;
+    renderer = new DigestRenderer(config, draft.posts, opts.loadFull, draft.period, templatesDir);
+  } else {
+    const existing = findDigestByKey(db, key);
+    if (existing) return empty('already-sent', { digestId: existing.id, subject: existing.subject, posts: existing.postIds.length });
+    if (draft.kind === 'none') return empty('no-posts', { periodStart: draft.period.start.toISOString(), periodEnd: draft.period.end.toISOString() });
+    renderer = new DigestRenderer(config, draft.posts, opts.loadFull, draft.period, templatesDir);
+    const recipients = listActiveRecipients(db);
+    const deliveries = recipients.map((r) => ({
+      subscriberId: r.subscriberId,
+      skip: renderer.forCategories(r.categories) ? undefined : `no post in the subscriber's categories (${r.categories.join(', ')})`,
+    }));
+    const whole = renderer.forCategories([]);
+    digest = planDigest(
+      db,
+      { key, periodStart: draft.period.start, periodEnd: draft.period.end, postIds: draft.posts.map((p) => p.id), subject: whole?.subject ?? '', deliveries },
+      clock(),
+    ).digest;
+  }
+
+  const recovered = recoverInFlight(db, digest.id, clock());
+  const initial = deliveryCounts(db, digest.id);
+  const total = Object.values(initial).reduce((a, b) => a + b, 0);
+  const run = { sent: 0, retried: 0, failed: 0, bounced: 0, skipped: 0 };
+  const counts = { ...initial, queued: initial.queued + initial.sending, sending: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const limiter = new RateLimiter(config.mail.rateLimit, (ms) => sleep(ms, opts.signal));
+  const retryDelayMs = config.mail.retryDelay * 1000;
+  let stopReason: string | undefined;
+  let unavailableStreak = 0;
+  let lastRenew = performance.now();
+
+  const progress = () =>
+    opts.onProgress?.({
+      digestId: digest.id, total, sent: counts.sent, failed: counts.failed, skipped: counts.skipped, queued: counts.queued,
+      inFlight: inFlight.size, retried: run.retried,
+    });
+
+  // Results are recorded in the same transaction as the next claim: one commit (one fsync)
+  // per loop turn instead of two per message. A delivery stays `sending` until its record
+  // commits, so the rows a crash can leave in doubt are still at most maxInFlight.
+  const pending: Array<() => void> = [];
+  const record = (write: () => void) => pending.push(write);
+  const flushAndClaim = (capacity: number) =>
+    db
+      .transaction(() => {
+        for (const write of pending.splice(0)) write();
+        return claimBatch(db, digest.id, capacity, clock());
+      })
+      .immediate();
+
+  const deliver = async (claimed: ClaimedDelivery): Promise<void> => {
+    const rendered = renderer.forCategories(claimed.categories);
+    if (!rendered) {
+      record(() => markSkipped(db, claimed.deliveryId, 'no post in the subscriber\'s categories', clock()));
+      counts.queued--, counts.skipped++, run.skipped++;
+      return;
+    }
+    await limiter.take();
+    const messageId = digestMessageId(config.site.url, digest.key, claimed.subscriberId);
+    // Prebuilt MIME with the personal parts filled in; nodemailer composes only unusual (non-ASCII) addresses.
+    const message = isAsciiAddress(claimed.email)
+      ? {
+          from: config.digest.from, to: claimed.email, subject: rendered.subject, text: '', html: '', messageId,
+          raw: renderer.mimeFor(rendered).build({ to: claimed.email, messageId, date: clock(), unsubscribeUrl: unsubscribeUrl(config.site.url, claimed.token) }),
+        }
+      : buildDigestMessage(config, rendered, claimed, messageId, clock());
+    try {
+      const result = await mailer.send(message);
+      record(() => markSent(db, claimed.deliveryId, result, clock()));
+      counts.queued--, counts.sent++, run.sent++;
+      unavailableStreak = 0;
+    } catch (error) {
+      const kind = classify(error);
+      const text = error instanceof Error ? error.message : String(error);
+      if (kind === 'permanent') {
+        record(() => markFailed(db, claimed.deliveryId, text, clock(), { bounce: true }));
+        counts.queued--, counts.failed++, run.failed++, run.bounced++;
+        unavailableStreak = 0;
+      } else if (kind === 'temporary') {
+        unavailableStreak = 0;
+        if (claimed.attempts + 1 > config.mail.retries) {
+          record(() => markFailed(db, claimed.deliveryId, `gave up after ${claimed.attempts + 1} attempts: ${text}`, clock(), { bounce: false }));
+          counts.queued--, counts.failed++, run.failed++;
+        } else {
+          record(() => markRetry(db, claimed.deliveryId, text, new Date(clock().getTime() + retryDelayMs * 2 ** claimed.attempts), clock()));
+          run.retried++;
+        }
+      } else if (kind === 'unavailable') {
+        // The server, not the recipient: no attempt is counted; the whole run backs off.
+        unavailableStreak++;
+        const round = Math.floor((unavailableStreak - 1) / Math.max(1, mailer.maxInFlight));
+        record(() => markRetry(db, claimed.deliveryId, text, new Date(clock().getTime() + retryDelayMs * 2 ** Math.min(round, 10)), clock(), { countAttempt: false }));
+        run.retried++;
+        if (round >= config.mail.retries) stopReason ??= `the mail server is unreachable (${text}); the digest stays queued: rerun \`tayori digest send\` to resume`;
+      } else {
+        record(() => markRetry(db, claimed.deliveryId, text, clock(), clock(), { countAttempt: false }));
+        stopReason ??= `the mail server refused the sender or login (${text}); fix SMTP_URL or digest.from, then rerun \`tayori digest send\` to resume`;
+      }
+    }
+  };
+
+  progress();
+  for (;;) {
+    if (opts.signal?.aborted) stopReason ??= 'stopped by signal; rerun `tayori digest send` to resume';
+    if (stopReason) break;
+    if (performance.now() - lastRenew > LOCK_LEASE_MS / 3) {
+      renewLock(db, SEND_LOCK, ownerId, clock(), LOCK_LEASE_MS);
+      lastRenew = performance.now();
+    }
+    const capacity = mailer.maxInFlight - inFlight.size;
+    const batch = flushAndClaim(capacity);
+    progress();
+    for (const claimed of batch) {
+      const task: Promise<void> = deliver(claimed)
+        .catch((error: unknown) => {
+          // A store error here is a bug or a full disk: stop, leave the row for recovery.
+          stopReason ??= `internal error: ${(error as Error).message}`;
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+    if (inFlight.size > 0) {
+      await Promise.race(inFlight);
+      continue;
+    }
+    if (batch.length > 0) continue;
+    // Nothing in flight and nothing due: done, or wait for the earliest retry.
+    const next = nextQueuedAt(db, digest.id);
+    if (next === undefined) break;
+    const wait = next === '' ? 0 : new Date(next).getTime() - clock().getTime();
+    if (wait > 0) await sleep(Math.min(wait, LOCK_LEASE_MS / 3), opts.signal);
+    // Subscribers skipped at claim time (unsubscribed) leave counts stale: refresh them.
+    Object.assign(counts, deliveryCounts(db, digest.id));
+  }
+  await Promise.allSettled([...inFlight]);
+  flushAndClaim(0);
+  progress();
+
+  const finished = finishDigestIfDone(db, digest.id, clock());
+  const final = deliveryCounts(db, digest.id);
+  const durationMs = performance.now() - started;
+  return {
+    status: finished ? 'sent' : 'incomplete',
+    digestId: digest.id,
+    key: digest.key,
+    subject: digest.subject,
+    periodStart: digest.periodStart,
+    periodEnd: digest.periodEnd,
+    posts: digest.postIds.length,
+    resumed,
+    recipients: total,
+    ...run,
+    skipped: final.skipped,
+    remaining: final.queued + final.sending,
+    recovered,
+    durationMs,
+    perSecond: run.sent / Math.max(durationMs / 1000, 0.001),
+    reason: finished ? undefined : (stopReason ?? 'stopped with deliveries still queued'),
+  };
+}
+

@@ -1,0 +1,42 @@
+import type { Author } from '../content/post.js';
+import { rfc3339 } from './dates.js';
+import type { FeedDocument, FeedEntry } from './entry.js';
+import { emptyElement, parentElement, stylesheetInstructions, textElement, XML_DECLARATION } from './xml.js';
+
+/** Atom 1.0 (RFC 4287). The feed id is the feed's own URL, which never changes between builds. */
+export function renderAtom(feed: FeedDocument): string {
+  const root = parentElement('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': feed.language }, [
+    textElement('title', feed.title, { type: 'text' }),
+    feed.description ? textElement('subtitle', feed.description, { type: 'text' }) : '',
+    emptyElement('link', { rel: 'alternate', type: 'text/html', href: feed.homeUrl }),
+    emptyElement('link', { rel: 'self', type: 'application/atom+xml', href: feed.self.atom }),
+    textElement('id', feed.self.atom),
+    textElement('updated', rfc3339(feed.updated, feed.timeZone)),
+    atomAuthor(feed.author),
+    textElement('generator', 'tayori'),
+    ...feed.entries.map((entry) => atomEntry(entry, feed.timeZone)),
+  ]);
+  return `${XML_DECLARATION}\n${stylesheetInstructions(feed.stylesheets)}\n${root}\n`;
+}
+
+function atomEntry(entry: FeedEntry, timeZone: string): string {
+  return parentElement('entry', entry.lang ? { 'xml:lang': entry.lang } : {}, [
+    textElement('title', entry.title, { type: 'text' }),
+    emptyElement('link', { rel: 'alternate', type: 'text/html', href: entry.url }),
+    textElement('id', entry.id),
+    textElement('published', rfc3339(entry.published, timeZone)),
+    textElement('updated', rfc3339(entry.updated, timeZone)),
+    atomAuthor(entry.author),
+    ...entry.terms.map((term) => emptyElement('category', { term })),
+    textElement('summary', entry.summaryHtml, { type: 'html' }),
+    entry.contentHtml === undefined ? '' : textElement('content', entry.contentHtml, { type: 'html' }),
+  ]);
+}
+
+function atomAuthor(author: Author): string {
+  return parentElement('author', {}, [
+    textElement('name', author.name),
+    author.url ? textElement('uri', author.url) : '',
+    author.email ? textElement('email', author.email) : '',
+  ]);
+}

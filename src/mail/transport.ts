@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config/schema.js';
+
+/**
+ * The only importer of nodemailer. Two transports behind one interface:
+ *  - SMTP_URL set: a pooled SMTP transport. `maxRequeues: 0` so a dropped connection fails the
+ *    message back to us instead of nodemailer re-sending it on its own; retries belong to the ledger.
+ *  - otherwise: an outbox folder of .eml files (the embedded default), each written atomically.
+ */
+export interface OutgoingMessage {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  replyTo?: string;
+  headers?: Record<string, string>;
+  messageId?: string;
+  /** The Date header; nodemailer's clock when absent. */
+  date?: Date;
+  /** Prebuilt MIME; when set, the other fields only give the envelope (from, to). */
+  raw?: Buffer;
+}
+
+export interface SendResult {
+  messageId: string;
+  response: string;
+}
+
+export interface Mailer {
+  readonly kind: 'smtp' | 'outbox';
+  /** Messages the caller may have in flight at once (the SMTP pool size). */
+  readonly maxInFlight: number;
+  send(message: OutgoingMessage): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * How a failed send should be handled:
+ *  - temporary: the server answered 4xx; retry this delivery later (counts an attempt).
+ *  - permanent: the server refused this recipient or message with 5xx; never retry, bounce.
+ *  - unavailable: no answer (refused, dropped, timed out); the server, not the recipient, is the
+ *    problem: requeue without counting an attempt, back off the whole run.
+ *  - fatal: configuration (authentication, sender refused, TLS): stop the run, nothing is marked.
+ */
+export type FailureKind = 'temporary' | 'permanent' | 'unavailable' | 'fatal';
+
+export class MailError extends Error {
+  override name = 'MailError';
+  constructor(
+    message: string,
+    readonly kind: FailureKind,
+    readonly responseCode?: number,
+    readonly response?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+export class TemporaryMailError extends MailError {
+  override name = 'TemporaryMailError';
+}
+export class PermanentMailError extends MailError {
+  override name = 'PermanentMailError';
+}
+
+interface NodemailerLikeError {
+  code?: string;
+  responseCode?: number;
+  command?: string;
+  response?: string;
+  message?: string;
+}
+
+const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROXY']);
+const CONFIG_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'EREQUIRETLS', 'ECONFIG']);
+
+export function classify(error: unknown): FailureKind {
+  if (error instanceof MailError) return error.kind;
+  const e = (error ?? {}) as NodemailerLikeError;
+  const code = e.responseCode;
+  const command = (e.command ?? '').toUpperCase();
+  if (typeof code === 'number' && code >= 500 && code < 600) {
+    // Only a refusal of the recipient or of the message is about this subscriber; a refused
+    // sender, login or greeting would bounce everyone, so it stops the run instead.
+    if (command.startsWith('RCPT') || command.startsWith('DATA') || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
+      if (!command.startsWith('MAIL') && e.code !== 'EAUTH') return 'permanent';
+    }
+    return 'fatal';
+  }
+  if (typeof code === 'number' && code >= 400 && code < 500) return 'temporary';
+  if (e.code && CONFIG_CODES.has(e.code)) return 'fatal';
+  if (e.code && CONNECTION_CODES.has(e.code)) return 'unavailable';
+  return 'temporary';
+}
+
+function toMailError(error: unknown): MailError {
+  if (error instanceof MailError) return error;
+  const e = (error ?? {}) as NodemailerLikeError;
+  const kind = classify(error);
+  const message = e.message ?? String(error);
+  const Class = kind === 'temporary' ? TemporaryMailError : kind === 'permanent' ? PermanentMailError : MailError;
+  return new Class(message, kind, e.responseCode, e.response, { cause: error });
+}
+
+/** RFC 8058: List-Unsubscribe-Post must be signed, and nodemailer's default header list leaves it out. */
+export const DKIM_HEADER_FIELDS = [
+  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version', 'Content-Type',
+  'Content-Transfer-Encoding', 'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post',
+].join(':');
+
+function dkimOptions(config: Config, env: NodeJS.ProcessEnv) {
+  const key = env.DKIM_PRIVATE_KEY;
+  if (!key) return undefined;
+  if (!config.mail.dkim) {
+    throw new Error('DKIM_PRIVATE_KEY is set but config mail.dkim (selector, domain) is missing; add mail.dkim: { selector: s1, domain: example.com } to the config');
+  }
+  // The env var may hold the PEM itself or, with literal \n, one line of it.
+  const privateKey = key.includes('\\n') ? key.replace(/\\n/g, '\n') : key;
+  return { domainName: config.mail.dkim.domain, keySelector: config.mail.dkim.selector, privateKey, headerFieldNames: DKIM_HEADER_FIELDS };
+}
+
+function mailOptions(message: OutgoingMessage) {
+  if (message.raw) {
+    return { raw: message.raw, envelope: { from: addressOf(message.from), to: [message.to] }, messageId: message.messageId };
+  }
+  return {
+    from: message.from,
+    to: message.to,
+    replyTo: message.replyTo,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    headers: message.headers,
+    messageId: message.messageId,
+    date: message.date,
+    textEncoding: 'quoted-printable' as const,
+  };
+}
+
+/** `Name <a@b>` → `a@b`, for the envelope of prebuilt messages. */
+function addressOf(from: string): string {
+  const match = /<([^>]+)>\s*$/.exec(from);
+  return (match ? match[1]! : from).trim();
+}
+
+function validateSmtpUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`SMTP_URL: got ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))}, expected smtp://user:pass@host:587 or smtps://user:pass@host:465`);
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw new Error(`SMTP_URL: scheme ${parsed.protocol} is not supported; use smtp:// (STARTTLS when offered) or smtps:// (TLS)`);
+  }
+}
+
+export function createSmtpMailer(config: Config, env: NodeJS.ProcessEnv, url: string): Mailer {
+  validateSmtpUrl(url);
+  const connections = config.mail.connections;
+  const transport = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: connections,
+    maxMessages: Infinity,
+    maxRequeues: 0,
+    dkim: dkimOptions(config, env),
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  return {
+    kind: 'smtp',
+    maxInFlight: connections,
+    async send(message) {
+      try {
+        const info = (await transport.sendMail(mailOptions(message))) as { messageId?: string; response?: string };
+        return { messageId: info.messageId ?? message.messageId ?? '', response: String(info.response ?? '') };
+      } catch (error) {
+        throw toMailError(error);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+export function createOutboxMailer(config: Config, env: NodeJS.ProcessEnv, outboxDir: string): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', dkim: dkimOptions(config, env) } as Parameters<
+    typeof nodemailer.createTransport
+  >[0]);
+  let counter = 0;
+  return {
+    kind: 'outbox',
+    maxInFlight: config.mail.connections,
+    async send(message) {
+      let info: { messageId?: string; message?: Buffer };
+      try {
+        info = (await transport.sendMail(mailOptions(message))) as typeof info;
+      } catch (error) {
+        throw toMailError(error);
+      }
+      mkdirSync(outboxDir, { recursive: true });
+      // A deterministic Message-ID gives a deterministic name: a re-send after a crash replaces
+      // its own file instead of adding a second copy.
+      const id = (message.messageId ?? info.messageId ?? '').replace(/[<>]/g, '').replace(/[^A-Za-z0-9._@-]/g, '_');
+      const name = id ? `${id}.eml` : `${process.pid}-${++counter}-${randomBytes(6).toString('hex')}.eml`;
+      const file = path.join(outboxDir, name);
+      const temp = path.join(outboxDir, `.${name}.${process.pid}.tmp`);
+      writeFileSync(temp, info.message ?? Buffer.alloc(0));
+      renameSync(temp, file);
+      return { messageId: info.messageId ?? message.messageId ?? '', response: `written ${file}` };
+    },
+    async close() {},
+  };
+}
+
+/** SMTP_URL → pooled SMTP; otherwise the outbox folder. */
+export function createMailer(config: Config, env: NodeJS.ProcessEnv, outboxDir: string): Mailer {
+  const url = env.SMTP_URL?.trim();
+  return url ? createSmtpMailer(config, env, url) : createOutboxMailer(config, env, outboxDir);
+}

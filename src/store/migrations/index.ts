@@ -1,0 +1,16 @@
+import { subscribersMigration } from './001_subscribers.js';
+import { ledgerMigration } from './002_ledger.js';
+import { confirmationsMigration } from './003_confirmations.js';
+
+/**
+ * Versioned schema steps, applied in order; the position in this list is the version stored
+ * in SQLite's `user_version`. Never edit or reorder a step that has shipped: append a new one.
+ * Keep the SQL portable (no SQLite-only types) so the schema can move to PostgreSQL.
+ */
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+// Keep in file-number order.
+export const migrations: Migration[] = [subscribersMigration, ledgerMigration, confirmationsMigration];

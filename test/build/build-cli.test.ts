@@ -1,0 +1,148 @@
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { projectRoot, tempDir } from '../helpers/paths.js';
+
+/**
+ * `tayori build` end to end, through the compiled bin, on a copy of the sample posts:
+ * what it writes, the summary it prints, byte-identical rebuilds, the cache, --strict.
+ */
+describe('tayori build (CLI)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const NOW = '2026-11-23T12:00:00Z';
+
+  function configFile(extra = ''): string {
+    const file = path.join(dir, 'tayori.yaml');
+    writeFileSync(
+      file,
+      [
+        'site:',
+        '  title: "テスト便り & Co"',
+        '  url: "https://news.example.org/blog"',
+        '  language: ja',
+        '  author: "編集部"',
+        '  timezone: Asia/Tokyo',
+        '  pages: false',
+        'paths:',
+        `  posts: ${JSON.stringify(path.join(dir, 'posts'))}`,
+        `  output: ${JSON.stringify(path.join(dir, 'public'))}`,
+        `  cache: ${JSON.stringify(path.join(dir, 'cache'))}`,
+        `  templates: ${JSON.stringify(path.join(projectRoot, 'templates'))}`,
+        extra,
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  function build(...args: string[]) {
+    return runCli(['build', '--config', path.join(dir, 'tayori.yaml'), ...args], { cwd: dir });
+  }
+
+  function snapshot(): Map<string, string> {
+    const out = path.join(dir, 'public');
+    const files = (readdirSync(out, { recursive: true }) as string[]).filter((f) => statSync(path.join(out, f)).isFile());
+    return new Map(files.sort().map((f) => [f, readFileSync(path.join(out, f), 'utf8')]));
+  }
+
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('tayori-build-'));
+    cpSync(path.join(projectRoot, 'posts'), path.join(dir, 'posts'), { recursive: true });
+    configFile();
+  });
+  afterAll(() => cleanup());
+
+  it('writes the three main feeds, the stylesheet and per-category/tag feeds, and prints a summary', () => {
+    const result = build('--now', NOW);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/posts read: \d+, published: \d+, left out: \d+ \(.*1 draft.*\)/);
+    expect(result.stdout).toMatch(/1 future/);
+    expect(result.stdout).toMatch(/files written: \d+ of \d+/);
+    for (const f of ['feed.xml', 'atom.xml', 'feed.json', 'feed.xsl']) expect(existsSync(path.join(dir, 'public', f)), f).toBe(true);
+    const files = [...snapshot().keys()];
+    expect(files.some((f) => /^categories\/.+\/feed\.xml$/.test(f))).toBe(true);
+    expect(files.some((f) => /^tags\/.+\/atom\.xml$/.test(f))).toBe(true);
+    const json = JSON.parse(readFileSync(path.join(dir, 'public/feed.json'), 'utf8')) as { items: { url: string }[] };
+    expect(json.items.every((item) => item.url.startsWith('https://news.example.org/blog/'))).toBe(true);
+  });
+
+  it('a second build with nothing changed writes nothing and leaves every byte and mtime alone', () => {
+    const before = snapshot();
+    const mtime = statSync(path.join(dir, 'public/feed.xml')).mtimeMs;
+    const result = build('--now', NOW);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/up to date/);
+    expect(snapshot()).toEqual(before);
+    expect(statSync(path.join(dir, 'public/feed.xml')).mtimeMs).toBe(mtime);
+  });
+
+  it('--force re-renders everything and still gives byte-identical files', () => {
+    const before = snapshot();
+    const result = build('--now', NOW, '--force');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/files written: 0 of/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('a touched file with the same content rebuilds to the same bytes; an edited one changes the feed', () => {
+    const before = snapshot();
+    const post = readdirSync(path.join(dir, 'posts')).find((f) => f.endsWith('.md'))!;
+    const file = path.join(dir, 'posts', post);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(file, later, later);
+    expect(build('--now', NOW).stdout).toMatch(/files written: 0 of/);
+    expect(snapshot()).toEqual(before);
+
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/^title: .*$/m, 'title: "書き直したタイトル"'));
+    const result = build('--now', NOW);
+    expect(result.stdout).toMatch(/files written: [1-9]\d* of/);
+    expect(readFileSync(path.join(dir, 'public/feed.xml'), 'utf8')).toContain('書き直したタイトル');
+  });
+
+  it('a future-dated post appears once its time has come, without touching any file', () => {
+    const before = readFileSync(path.join(dir, 'public/feed.json'), 'utf8');
+    const result = build('--now', '2027-06-01T00:00:00Z');
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/up to date/);
+    expect(result.stdout).not.toMatch(/future/);
+    expect(readFileSync(path.join(dir, 'public/feed.json'), 'utf8')).not.toEqual(before);
+  });
+
+  it('one broken post is reported with file, line and fix; the others still publish; --strict fails', () => {
+    writeFileSync(path.join(dir, 'posts/2026-11-20-broken.md'), '---\ntitle: "unclosed\ndate: 2026-11-20\n---\nbody\n');
+    const loose = build('--now', NOW);
+    expect(loose.code).toBe(0);
+    expect(loose.stderr).toMatch(/warning: 2026-11-20-broken\.md:\d+: .+Fix: /);
+    expect(loose.stdout).toMatch(/1 error/);
+    expect(existsSync(path.join(dir, 'public/feed.xml'))).toBe(true);
+    const strict = build('--now', NOW, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/2026-11-20-broken\.md/);
+  });
+
+  it('fails with exit code 2 and the key for a bad config', () => {
+    configFile('feeds:\n  items: -3\n');
+    const result = build('--now', NOW);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/feeds\.items: got -3, expected/);
+    configFile();
+  });
+
+  it('rejects a --now that is not a time with exit code 2 and no stack trace', () => {
+    const result = build('--now', 'next tuesday');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--now: got "next tuesday", expected an ISO 8601 time/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('every command has --help', () => {
+    for (const args of [['--help'], ['build', '--help'], ['subscribers', '--help'], ['digest', '--help'], ['start', '--help']]) {
+      const result = runCli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Usage: tayori/);
+    }
+  });
+});

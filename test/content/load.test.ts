@@ -1,0 +1,223 @@
+import { chmodSync, closeSync, openSync, readSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listPostFiles } from '../../src/content/files.js';
+import { loadContent, loadFull, loadPosts, readHeadBytes, readPostHead, selectPublished } from '../../src/content/load.js';
+import type { ParsedEntry } from '../../src/content/parse.js';
+import { tempDir } from '../helpers/paths.js';
+import { fileRef, post, testConfig, writeFiles } from './support.js';
+
+const config = testConfig();
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ dir, cleanup } = tempDir('tayori-content-')));
+afterEach(() => cleanup());
+
+const read = (name: string) => readPostHead(fileRef(dir, name), config);
+function okPost(entry: ParsedEntry) {
+  if (!entry.ok) throw new Error(`${entry.problem.file}: ${entry.problem.message}`);
+  return entry.post;
+}
+
+describe('listPostFiles', () => {
+  it('finds .md, .markdown and .txt files below the folder, sorted, skipping hidden, _-prefixed and editor files', () => {
+    writeFiles(dir, {
+      'b.md': 'x',
+      'a.markdown': 'x',
+      'c.TXT': 'x',
+      'sub/deeper/d.md': 'x',
+      'image.png': 'x',
+      'notes.html': 'x',
+      '.hidden.md': 'x',
+      '.git/e.md': 'x',
+      '_drafts/f.md': 'x',
+      '_partial.md': 'x',
+      '#g.md#': 'x',
+      'h.md~': 'x',
+    });
+    const files = listPostFiles(dir);
+    expect(files.map((f) => f.file)).toEqual(['a.markdown', 'b.md', 'c.TXT', 'sub/deeper/d.md']);
+    expect(files[3]).toMatchObject({ absolutePath: path.join(dir, 'sub/deeper/d.md'), size: 1 });
+    expect(files[3]!.mtimeMs).toBeGreaterThan(0);
+  });
+
+  it('follows symbolic links without looping, and gives [] for a missing folder', () => {
+    writeFiles(dir, { 'real/a.md': 'x' });
+    symlinkSync(path.join(dir, 'real'), path.join(dir, 'linked'));
+    symlinkSync(dir, path.join(dir, 'real/loop'));
+    expect(listPostFiles(dir).map((f) => f.file)).toEqual(['linked/a.md', 'real/a.md']);
+    expect(listPostFiles(path.join(dir, 'nope'))).toEqual([]);
+  });
+});
+
+describe('readPostHead', () => {
+  const lfText = post(['title: "Same"', 'date: 2026-11-02 20:38:36 +0000', 'tags: [a, b]', 'excerpt: "**x**"'], 'Para one.\n\n<!--more-->\n\n[rel](a/b.png)\n');
+
+  it('gives the same Post and content for CRLF, a BOM and a missing final newline as for LF', () => {
+    const crlf = `\uFEFF${lfText.replace(/\n/g, '\r\n').replace(/\r\n$/, '')}`;
+    writeFiles(dir, { '2026-11-02-lf.md': lfText, '2026-11-02-crlf.md': crlf });
+    const a = okPost(read('2026-11-02-lf.md'));
+    const b = okPost(read('2026-11-02-crlf.md'));
+    const strip = (p: typeof a) => ({ ...p, file: '', absolutePath: '', id: '', bodyOffset: 0, path: '', url: '', slug: '' });
+    expect(strip(b)).toEqual(strip(a));
+    expect(b.bodyOffset).toBeGreaterThan(a.bodyOffset); // BOM + CRs
+    const ca = loadContent({ ...a, url: 'https://example.com/p/' }, config);
+    const cb = loadContent({ ...b, url: 'https://example.com/p/' }, config);
+    expect(cb).toEqual(ca);
+    expect(ca.html).toContain('https://example.com/p/a/b.png');
+  });
+
+  it('only treats the first --- block at the very start as front matter; ---END--- and --- in the body stay body', () => {
+    writeFiles(dir, {
+      'x.md': post(['title: "t"', 'date: 2026-01-01'], 'Before\n\n---END---\n\nMiddle\n\n---\n\ntitle: not front matter\n'),
+      '2026-01-01-late.md': '\nText first\n\n---\ntitle: not this\n\n---\n',
+    });
+    const entry = read('x.md');
+    const full = loadFull(okPost(entry), config);
+    expect(full.title).toBe('t');
+    expect(full.html).toContain('<p>---END---</p>');
+    expect(full.html).toContain('<hr>');
+    expect(full.html).toContain('title: not front matter');
+    const late = okPost(read('2026-01-01-late.md'));
+    expect(late.bodyOffset).toBe(0);
+    expect(late.title).toBe('Late');
+  });
+
+  it('reads a front matter longer than the first 4 KB chunk', () => {
+    const long = 'x'.repeat(10_000);
+    writeFiles(dir, { 'big.md': post(['date: 2026-01-01', `excerpt: "${long}"`, 'title: "after"'], 'Body\n') });
+    const p = okPost(read('big.md'));
+    expect(p.title).toBe('after');
+    expect(p.excerptSource).toBe(long);
+    expect(loadContent(p, config).html).toBe('<p>Body</p>\n');
+  });
+
+  it('reads only the front matter, not the body', () => {
+    const body = 'あ'.repeat(400_000); // 1.2 MB
+    writeFiles(dir, { 'long.md': post(['title: "t"', 'date: 2026-01-01'], body) });
+    let bytes = 0;
+    const counting: typeof readSync = ((fd: number, buf: NodeJS.ArrayBufferView, offset: number, length: number, position: number) => {
+      const n = readSync(fd, buf, offset, length, position);
+      bytes += n;
+      return n;
+    }) as typeof readSync;
+    const fd = openSync(path.join(dir, 'long.md'), 'r');
+    try {
+      const head = readHeadBytes(fd, counting);
+      const expected = '---\ntitle: "t"\ndate: 2026-01-01\n---\n';
+      expect(head).toEqual({ head: expected, bodyOffset: expected.length });
+    } finally {
+      closeSync(fd);
+    }
+    expect(bytes).toBeLessThanOrEqual(4096);
+    expect(loadContent(okPost(read('long.md')), config).html.length).toBeGreaterThan(400_000);
+  });
+
+  it('reports a front matter that is never closed', () => {
+    writeFiles(dir, { 'open.md': '---\ntitle: x\ndate: 2026-01-01\n\nbody without end\n' });
+    const entry = read('open.md');
+    expect(entry).toMatchObject({ ok: false, problem: { file: 'open.md', line: 1 } });
+  });
+
+  it('reports an unreadable or missing file instead of throwing', () => {
+    const entry = read('missing.md');
+    expect(entry).toMatchObject({ ok: false, problem: { file: 'missing.md' } });
+    if (!entry.ok) expect(entry.problem.message).toMatch(/ENOENT/);
+    if (process.getuid?.() !== 0) {
+      writeFiles(dir, { 'locked.md': post(['date: 2026-01-01']) });
+      chmodSync(path.join(dir, 'locked.md'), 0o000);
+      expect(read('locked.md')).toMatchObject({ ok: false, problem: { file: 'locked.md' } });
+    }
+  });
+
+  it('reads the first heading from the body when there is no title', () => {
+    writeFiles(dir, { '2026-01-01-x.md': post(['date: 2026-01-01'], 'Intro line\n\n## 見出し **太字**\n') });
+    expect(okPost(read('2026-01-01-x.md')).title).toBe('見出し 太字');
+  });
+});
+
+describe('loadPosts', () => {
+  it('keeps loading the other posts when one has bad YAML, naming file and line', () => {
+    writeFiles(dir, {
+      '2026-01-01-good.md': post(['title: "good"', 'date: 2026-01-01 10:00:00 +0000']),
+      '2026-01-02-bad.md': post(['title: "bad"', 'date: 2026-01-02', 'categories: [a, b', 'tags: x']),
+      '2026-01-03-also-good.md': post(['title: "also"', 'date: 2026-01-03 10:00:00 +0000']),
+      '2026-01-04-bad-date.md': post(['title: "d"', 'date: 2026-02-31']),
+    });
+    const sel = loadPosts(dir, config, new Date('2026-06-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.title)).toEqual(['also', 'good']);
+    expect(sel.problems.map((p) => p.file)).toEqual(['2026-01-02-bad.md', '2026-01-04-bad-date.md']);
+    expect(sel.problems[0]!.line).toBeGreaterThanOrEqual(4);
+    expect(sel.problems[1]!.line).toBe(3);
+    expect(sel.skipped).toEqual([
+      { file: '2026-01-02-bad.md', reason: 'error', problem: sel.problems[0] },
+      { file: '2026-01-04-bad-date.md', reason: 'error', problem: sel.problems[1] },
+    ]);
+  });
+});
+
+describe('selectPublished', () => {
+  it('leaves out drafts, published: false and future posts (with a fixed now), newest first', () => {
+    writeFiles(dir, {
+      'a.md': post(['date: 2026-11-01 00:00:00 +0000', 'title: a']),
+      'b.md': post(['date: 2026-11-10 00:00:00 +0000', 'title: b']),
+      'draft.md': post(['date: 2026-11-02 00:00:00 +0000', 'draft: true']),
+      'off.md': post(['date: 2026-11-02 00:00:00 +0000', 'published: false']),
+      'future.md': post(['date: 2026-11-23 09:00:01 +0900', 'title: f']),
+      'now.md': post(['date: 2026-11-23 09:00:00 +0900', 'title: now']),
+    });
+    const now = new Date('2026-11-23T00:00:00Z');
+    const sel = loadPosts(dir, config, now);
+    expect(sel.posts.map((p) => p.title)).toEqual(['now', 'b', 'a']);
+    expect(sel.skipped).toEqual([
+      { file: 'draft.md', reason: 'draft' },
+      { file: 'future.md', reason: 'future' },
+      { file: 'off.md', reason: 'unpublished' },
+    ]);
+    expect(sel.problems).toEqual([]);
+    // The future post appears once its time has come.
+    expect(loadPosts(dir, config, new Date('2026-11-23T00:00:01Z')).posts.map((p) => p.title)[0]).toBe('f');
+  });
+
+  it('keeps the earlier of two posts with the same URL and reports both files', () => {
+    writeFiles(dir, {
+      'one/2026-11-01-same.md': post(['date: 2026-11-01 10:00:00 +0900', 'title: first']),
+      'two/2026-11-01-same.md': post(['date: 2026-11-01 08:00:00 +0900', 'title: earlier']),
+      'three.md': post(['date: 2026-11-01 12:00:00 +0900', 'title: third', 'slug: same']),
+    });
+    const sel = loadPosts(dir, config, new Date('2026-12-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.title)).toEqual(['earlier']);
+    expect(sel.problems).toHaveLength(2);
+    for (const p of sel.problems) {
+      expect(`${p.message} ${p.fix}`).toContain('two/2026-11-01-same.md');
+      expect(p.message).toContain('https://example.com/2026/11/01/same/');
+    }
+    expect(sel.problems.map((p) => p.file).sort()).toEqual(['one/2026-11-01-same.md', 'three.md']);
+    expect(sel.skipped.every((s) => s.reason === 'error')).toBe(true);
+  });
+
+  it('reports two posts with the same front-matter id', () => {
+    writeFiles(dir, {
+      'a.md': post(['date: 2026-11-01', 'id: urn:x:1']),
+      'b.md': post(['date: 2026-11-02', 'id: urn:x:1']),
+    });
+    const sel = loadPosts(dir, config, new Date('2026-12-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.file)).toEqual(['a.md']);
+    expect(sel.problems[0]).toMatchObject({ file: 'b.md' });
+    expect(sel.problems[0]!.message).toContain('a.md');
+  });
+
+  it('gives the same selection from cached (JSON round-tripped) entries', () => {
+    writeFiles(dir, { 'a.md': post(['date: 2026-11-01', 'title: a']) });
+    const entries = [read('a.md')];
+    const revived = JSON.parse(JSON.stringify(entries), (k, v) => ((k === 'date' || k === 'updated') && typeof v === 'string' ? new Date(v) : v));
+    expect(selectPublished(revived, new Date('2026-12-01T00:00:00Z'))).toEqual(selectPublished(entries, new Date('2026-12-01T00:00:00Z')));
+  });
+});
+
+it('writes nothing back into the posts folder', () => {
+  writeFiles(dir, { 'a.md': post(['date: 2026-11-01']) });
+  loadPosts(dir, config, new Date('2026-12-01T00:00:00Z'));
+  writeFileSync(path.join(dir, 'marker'), '');
+  expect(listPostFiles(dir).map((f) => f.file)).toEqual(['a.md']);
+});

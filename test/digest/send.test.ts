@@ -1,0 +1,273 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import type { Config } from '../../src/config/schema.js';
+import { RateLimiter, SEND_LOCK, sendDigest } from '../../src/digest/run.js';
+import { acquireLock } from '../../src/store/locks.js';
+import { createMailer, type Mailer } from '../../src/mail/transport.js';
+import { openDb, type Db } from '../../src/store/db.js';
+import { deliveryCounts, listDigests } from '../../src/store/ledger.js';
+import { findSubscriberById, setSubscriberStatus } from '../../src/store/subscribers.js';
+import { mailCheck } from '../helpers/checkers.js';
+import { tempDir } from '../helpers/paths.js';
+import { startTestSmtp, type TestSmtp } from '../mail/smtp.js';
+import { addActive, digestConfig, loadFull, MONDAY, postsAt, writePost, writeWeek } from './support.js';
+
+let temp: ReturnType<typeof tempDir>;
+let smtp: TestSmtp;
+let db: Db;
+let mailer: Mailer;
+let postsDir: string;
+
+async function setup(config: Config, behaviour: Parameters<typeof startTestSmtp>[0] = {}) {
+  smtp = await startTestSmtp(behaviour);
+  mailer = createMailer(config, { SMTP_URL: smtp.url }, path.join(temp.dir, 'outbox'));
+}
+
+function send(config: Config, now = MONDAY, extra: Partial<Parameters<typeof sendDigest>[0]> = {}) {
+  return sendDigest({ config, db, mailer, posts: postsAt(postsDir, config, now), loadFull, now, ...extra });
+}
+
+beforeEach(() => {
+  temp = tempDir('tayori-send-');
+  postsDir = path.join(temp.dir, 'posts');
+  writeWeek(postsDir);
+  db = openDb(path.join(temp.dir, 'tayori.sqlite'));
+});
+afterEach(async () => {
+  await mailer?.close();
+  await smtp?.close();
+  db.close();
+  temp.cleanup();
+});
+
+describe('sendDigest through a real SMTP server', () => {
+  it('delivers one well-formed message per subscriber, with headers, MIME, Japanese subject and a personal unsubscribe link', async () => {
+    const config = digestConfig();
+    await setup(config);
+    const ids = addActive(db, 5, MONDAY);
+    const summary = await send(config);
+    expect(summary).toMatchObject({ status: 'sent', posts: 3, recipients: 5, sent: 5, failed: 0, remaining: 0 });
+    expect(smtp.received.length).toBe(5);
+    const recipients = smtp.received.map((r) => r.rcptTo.join(',')).sort();
+    expect(recipients).toEqual(ids.map((_, i) => `reader${i}@example.org`).sort());
+
+    for (const { mail, raw: bytes } of smtp.received) {
+      // The header block, unfolded (long headers are folded onto several lines on the wire).
+      const raw = bytes.toString('latin1').split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ');
+      const to = (mail.to as { value: Array<{ address: string }> }).value[0]!.address;
+      const subscriber = findSubscriberById(db, ids[Number(/reader(\d+)/.exec(to)![1])]!)!;
+      expect(mail.subject).toBe('たより手帖 & Notes 週刊ダイジェスト 2026年11月9日〜2026年11月16日（3件）');
+      expect(mail.from?.value[0]?.address).toBe('digest@news.example.com');
+      expect(raw).toMatch(/^Content-Type: multipart\/alternative/im);
+      expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+      
+      const unsubscribe = `https://news.example.com/unsubscribe?token=${subscriber.token}`;
+      expect(raw).toContain(`List-Unsubscribe: <${unsubscribe}>`);
+      expect(raw).toMatch(/^List-Id: <digest\.news\.example\.com>/im);
+      expect(mail.messageId).toMatch(new RegExp(`^<digest\\.[0-9a-f]{12}\\.${subscriber.id}@news\\.example\\.com>$`));
+      expect(mail.date).toBeInstanceOf(Date);
+      expect(mail.html).toContain(`href="${unsubscribe}"`);
+      expect(mail.text).toContain(unsubscribe);
+      expect(mail.html).toContain('<strong>抜粋</strong>');
+      expect(mail.html).toContain('道具 &lt;b&gt;と&lt;/b&gt; &amp; 工夫');
+      expect(mail.text).toContain('An English excerpt about feeds.');
+      expect(mail.html).not.toContain('古い記事'); // older than the lookback
+      expect(mail.html).not.toContain('下書き');
+      expect(mail.html).not.toContain('未来');
+    }
+    const check = mailCheck(smtp.writeEml(path.join(temp.dir, 'received')));
+    expect(check.output).toContain('verdict: PASS');
+    expect(check.ok).toBe(true);
+
+    const [digest] = listDigests(db, 5);
+    expect(digest).toMatchObject({ status: 'sent', counts: { sent: 5, queued: 0, failed: 0 } });
+  });
+
+  it('no new posts: no e-mail; a second run in the same week sends nothing twice', async () => {
+    const config = digestConfig();
+    await setup(config);
+    addActive(db, 2, MONDAY);
+    expect((await send(config)).status).toBe('sent');
+    const again = await send(config, new Date(MONDAY.getTime() + 3600_000));
+    expect(again.status).toBe('no-posts');
+    expect(smtp.received.length).toBe(2);
+    // The same key twice is a no-op even with posts around.
+    writePost(postsDir, '2026-11-16-extra.md', { title: 'extra', date: '2026-11-16 08:00:00 +0900' }, 'x\n');
+    expect((await send(config, MONDAY, { key: `manual:${MONDAY.toISOString()}` })).status).toBe('already-sent');
+    expect(smtp.received.length).toBe(2);
+  });
+
+  it('a post added late with an older date goes out once, in the next digest', async () => {
+    const config = digestConfig();
+    await setup(config);
+    addActive(db, 2, MONDAY);
+    await send(config);
+    writePost(postsDir, '2026-11-11-late.md', { title: '"遅れて追加"', date: '2026-11-11 12:00:00 +0900' }, '後から追加した記事。\n');
+    const nextWeek = new Date(MONDAY.getTime() + 7 * 86_400_000);
+    const second = await send(config, nextWeek);
+    expect(second).toMatchObject({ status: 'sent', posts: 1, sent: 2 });
+    const latest = smtp.received.slice(2);
+    expect(latest.every((r) => r.mail.html && r.mail.html.includes('遅れて追加') && !r.mail.html.includes('週末の散歩'))).toBe(true);
+    expect((await send(config, new Date(nextWeek.getTime() + 7 * 86_400_000))).status).toBe('no-posts');
+    // The very first digest's weekly window is the floor: the October post never goes out.
+    expect(smtp.received.some((r) => r.mail.html && r.mail.html.includes('古い記事'))).toBe(false);
+  });
+
+  it('category selections: each subscriber gets their posts; an empty selection gets nothing', async () => {
+    const config = digestConfig();
+    await setup(config);
+    const [all] = addActive(db, 1, MONDAY, 'all');
+    const [tech] = addActive(db, 1, MONDAY, 'tech', ['tech']);
+    const [life] = addActive(db, 1, MONDAY, 'life', ['Life']);
+    const [cooking] = addActive(db, 1, MONDAY, 'cook', ['cooking']);
+    const summary = await send(config);
+    expect(summary).toMatchObject({ status: 'sent', sent: 3, skipped: 1 });
+    const byRcpt = new Map(smtp.received.map((r) => [r.rcptTo[0], r.mail]));
+    expect(byRcpt.has('cook0@example.org')).toBe(false);
+    expect(byRcpt.get('all0@example.org')!.subject).toContain('（3件）');
+    const techMail = byRcpt.get('tech0@example.org')!;
+    expect(techMail.subject).toContain('（2件）');
+    expect(techMail.html).toContain('Feeds &amp; mail');
+    expect(techMail.html).not.toContain('週末の散歩');
+    const lifeMail = byRcpt.get('life0@example.org')!;
+    expect(lifeMail.html).toContain('週末の散歩');
+    expect(lifeMail.html).not.toContain('道具');
+    void [all, tech, life, cooking];
+  });
+
+  it('4xx: retried with backoff until accepted; retries exhausted: failed, not bounced', async () => {
+    const config = digestConfig({ mail: { retries: 2, retryDelay: 0.02, connections: 2 } });
+    await setup(config, {
+      rcpt: (address, attempt) => {
+        if (address === 'reader0@example.org' && attempt <= 2) return { code: 451, message: 'try again later' };
+        if (address === 'reader1@example.org') return { code: 452, message: 'mailbox full' };
+        return undefined;
+      },
+    });
+    const [first, second] = addActive(db, 3, MONDAY);
+    const summary = await send(config);
+    expect(summary).toMatchObject({ status: 'sent', sent: 2, failed: 1, bounced: 0, retried: 4 });
+    expect(smtp.rcptAttempts.get('reader0@example.org')).toBe(3);
+    expect(smtp.rcptAttempts.get('reader1@example.org')).toBe(3); // first try + 2 retries
+    expect(smtp.received.filter((r) => r.rcptTo[0] === 'reader0@example.org').length).toBe(1);
+    expect(findSubscriberById(db, first!)!.status).toBe('active');
+    expect(findSubscriberById(db, second!)!.status).toBe('active');
+    const row = db.prepare('SELECT status, attempts, last_error FROM deliveries WHERE subscriber_id = ?').get(second) as Record<string, unknown>;
+    expect(row).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(String(row.last_error)).toMatch(/452/);
+  });
+
+  it('5xx: the delivery fails at once and the subscriber is bounced and gets nothing more', async () => {
+    const config = digestConfig();
+    await setup(config, { rcpt: (address) => (address === 'reader1@example.org' ? { code: 550, message: 'no such user' } : undefined) });
+    const [, bounced] = addActive(db, 3, MONDAY);
+    const summary = await send(config);
+    expect(summary).toMatchObject({ status: 'sent', sent: 2, failed: 1, bounced: 1 });
+    expect(smtp.rcptAttempts.get('reader1@example.org')).toBe(1);
+    expect(findSubscriberById(db, bounced!)!.status).toBe('bounced');
+    const row = db.prepare('SELECT status, smtp_response, last_error FROM deliveries WHERE subscriber_id = ?').get(bounced) as Record<string, unknown>;
+    expect(row.status).toBe('failed');
+    expect(String(row.last_error)).toMatch(/550/);
+    writePost(postsDir, '2026-11-20-next.md', { title: 'next', date: '2026-11-20 10:00:00 +0900' }, 'x\n');
+    const next = await send(config, new Date('2026-11-23T09:00:00+09:00'));
+    expect(next).toMatchObject({ sent: 2, recipients: 2 });
+    expect(smtp.rcptAttempts.get('reader1@example.org')).toBe(1);
+  });
+
+  it('whoever unsubscribes during the run gets nothing from the rest of it', async () => {
+    const config = digestConfig({ mail: { connections: 1 } });
+    await setup(config);
+    const ids = addActive(db, 6, MONDAY);
+    let done = 0;
+    const summary = await send(config, MONDAY, {
+      onProgress: (p) => {
+        if (p.sent === 1 && done++ === 0) setSubscriberStatus(db, ids[4]!, 'unsubscribed', MONDAY);
+      },
+    });
+    expect(summary).toMatchObject({ status: 'sent', sent: 5, skipped: 1 });
+    expect(smtp.received.some((r) => r.rcptTo[0] === 'reader4@example.org')).toBe(false);
+    expect(deliveryCounts(db, summary.digestId!)).toMatchObject({ sent: 5, skipped: 1 });
+  });
+
+  it('server unreachable: nothing is marked failed; the digest stays queued and a later run finishes it', async () => {
+    const config = digestConfig({ mail: { retries: 1, retryDelay: 0.01, connections: 2 } });
+    await setup(config);
+    addActive(db, 4, MONDAY);
+    const port = smtp.port;
+    await smtp.close();
+    const first = await send(config);
+    expect(first.status).toBe('incomplete');
+    expect(first.reason).toMatch(/unreachable/);
+    expect(first).toMatchObject({ sent: 0, failed: 0, remaining: 4 });
+    await mailer.close();
+    smtp = await startTestSmtp();
+    mailer = createMailer(config, { SMTP_URL: smtp.url }, path.join(temp.dir, 'outbox'));
+    const second = await send(config, new Date(MONDAY.getTime() + 3600_000));
+    expect(second).toMatchObject({ status: 'sent', resumed: true, sent: 4, failed: 0 });
+    expect(smtp.received.length).toBe(4);
+    void port;
+  });
+
+  it('login refused: the run stops at once, nobody is failed or bounced, everything stays queued', async () => {
+    const config = digestConfig();
+    smtp = await startTestSmtp({ refuseLogin: true });
+    mailer = createMailer(config, { SMTP_URL: `smtp://user:wrong@127.0.0.1:${smtp.port}` }, path.join(temp.dir, 'outbox'));
+    const ids = addActive(db, 5, MONDAY);
+    const summary = await send(config);
+    expect(summary.status).toBe('incomplete');
+    expect(summary.reason).toMatch(/refused the sender or login/);
+    expect(summary).toMatchObject({ sent: 0, failed: 0, bounced: 0, remaining: 5 });
+    expect(ids.every((id) => findSubscriberById(db, id)!.status === 'active')).toBe(true);
+    const attempts = db.prepare('SELECT MAX(attempts) AS n FROM deliveries').get() as { n: number };
+    expect(attempts.n).toBe(0);
+  });
+
+  it('a signal stops new work, lets in-flight messages finish and be recorded; the next run resumes', async () => {
+    const config = digestConfig({ mail: { connections: 2 } });
+    await setup(config, { dataDelayMs: 5 });
+    addActive(db, 20, MONDAY);
+    const controller = new AbortController();
+    const first = await send(config, MONDAY, { signal: controller.signal, onProgress: (p) => p.sent >= 4 && controller.abort() });
+    expect(first.status).toBe('incomplete');
+    expect(first.reason).toMatch(/signal/);
+    expect(first.sent).toBe(smtp.received.length); // every accepted message was recorded
+    expect(first.remaining).toBe(20 - first.sent);
+    const sendingRows = db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'sending'").get() as { n: number };
+    expect(sendingRows.n).toBe(0);
+    const second = await send(config, MONDAY);
+    expect(second).toMatchObject({ status: 'sent', resumed: true, sent: 20 - first.sent });
+    expect(new Set(smtp.received.map((r) => r.rcptTo[0])).size).toBe(20);
+    expect(smtp.received.length).toBe(20);
+  });
+
+  it('refuses to run while another live process holds the send lock', async () => {
+    const config = digestConfig();
+    await setup(config);
+    addActive(db, 1, MONDAY);
+    // This test process is alive, so its lock is not stale.
+    acquireLock(db, SEND_LOCK, { id: 'other', pid: process.pid, host: (await import('node:os')).hostname() }, MONDAY, 60_000);
+    await expect(send(config)).rejects.toThrow(/another tayori process .* is sending a digest/);
+    expect(smtp.received.length).toBe(0);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('spaces message starts 1000/rate ms apart, across callers', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(4, async (ms) => void waits.push(ms), () => now);
+    await Promise.all([limiter.take(), limiter.take(), limiter.take()]);
+    expect(waits).toEqual([250, 500]);
+    now = 2000; // idle for a while: no burst credit is saved up beyond the next slot
+    await limiter.take();
+    await limiter.take();
+    expect(waits).toEqual([250, 500, 250]);
+  });
+
+  it('0 means no limit', async () => {
+    const waits: number[] = [];
+    const limiter = new RateLimiter(0, async (ms) => void waits.push(ms), () => 0);
+    for (let i = 0; i < 5; i++) await limiter.take();
+    expect(waits).toEqual([]);
+  });
+});

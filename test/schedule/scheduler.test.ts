@@ -1,0 +1,278 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../../src/config/load.js';
+import { cronMatcher, latestDueAt, withinCatchUp } from '../../src/schedule/due.js';
+import { Scheduler, type SchedulerOptions } from '../../src/schedule/scheduler.js';
+import { openDb, type Db } from '../../src/store/db.js';
+import { acquireLock, listDue, readLock, releaseLock, renewLock } from '../../src/store/locks.js';
+import { tempDir } from '../helpers/paths.js';
+import { loadFull, loadPosts } from '../../src/content/load.js';
+import { sendDigest } from '../../src/digest/run.js';
+import { createMailer } from '../../src/mail/transport.js';
+import { addSubscriber } from '../../src/store/subscribers.js';
+import { writePosts } from '../server/fixtures.js';
+import { startSmtp } from '../server/smtp.js';
+
+const temp = tempDir('tayori-schedule-');
+afterAll(() => temp.cleanup());
+let dbCount = 0;
+const freshDbFile = () => path.join(temp.dir, `store-${++dbCount}.sqlite`);
+
+function config(schedule = '0 9 * * 1', catchUp = 24): Config {
+  return parseConfig({
+    site: { title: 'T', url: 'https://example.com/', author: 'A', timezone: 'Asia/Tokyo' },
+    digest: { schedule, catchUp },
+  });
+}
+
+/** Monday 2026-11-23 09:00 in Tokyo. */
+const DUE = new Date('2026-11-23T00:00:00Z');
+const at = (offsetMs: number) => new Date(DUE.getTime() + offsetMs);
+const MIN = 60_000;
+const HOUR = 3600_000;
+
+interface Harness {
+  scheduler: Scheduler;
+  sends: string[];
+  events: { event: string; fields: Record<string, unknown> }[];
+  setNow: (d: Date) => void;
+  db: Db;
+}
+
+/** A scheduler on its own connection to `file`, with a clock the test moves and a recorded send. */
+function harness(file: string, start: Date, extra: Partial<SchedulerOptions> = {}, cfg = config()): Harness {
+  let now = start;
+  const db = openDb(file);
+  const sends: string[] = [];
+  const events: Harness['events'] = [];
+  const scheduler = new Scheduler({
+    config: cfg,
+    db,
+    clock: () => now,
+    log: (_level, event, fields = {}) => events.push({ event, fields }),
+    sendDigest: async (key) => {
+      sends.push(key);
+      return { sent: 1 };
+    },
+    leaseMs: 30_000,
+    heartbeatMs: 60_000,
+    ...extra,
+  });
+  return { scheduler, sends, events, setNow: (d) => (now = d), db };
+}
+
+async function shutdown(...hs: Harness[]) {
+  for (const h of hs) {
+    await h.scheduler.stop();
+    h.db.close();
+  }
+}
+
+describe('due times', () => {
+  const weekly = cronMatcher('0 9 * * 1', 'Asia/Tokyo');
+  it('finds the latest due time in the site time zone', () => {
+    expect(latestDueAt(weekly, at(5 * HOUR), new Date(0))).toEqual(DUE);
+    expect(latestDueAt(weekly, at(-MIN), new Date(0))).toEqual(new Date('2026-11-16T00:00:00Z'));
+    expect(latestDueAt(weekly, at(5 * HOUR), DUE)).toBeUndefined();
+  });
+  it('uses the catch-up window, with a small grace even for catchUp 0', () => {
+    expect(withinCatchUp(DUE, at(23 * HOUR), 24)).toBe(true);
+    expect(withinCatchUp(DUE, at(25 * HOUR), 24)).toBe(false);
+    expect(withinCatchUp(DUE, at(30_000), 0)).toBe(true);
+    expect(withinCatchUp(DUE, at(HOUR), 0)).toBe(false);
+  });
+  it('names the config key for a bad expression', () => {
+    expect(() => cronMatcher('every monday', 'UTC')).toThrow(/digest\.schedule: got "every monday"/);
+  });
+});
+
+describe('scheduler lock (SQLite lease)', () => {
+  it('lets one owner hold it, renews, and hands it over when expired or when the holder is gone', () => {
+    const db = openDb(freshDbFile());
+    const a = { id: 'a', pid: 1, host: 'h' };
+    const b = { id: 'b', pid: 2, host: 'h' };
+    const t = DUE;
+    expect(acquireLock(db, 'x', a, t, 1000).acquired).toBe(true);
+    expect(acquireLock(db, 'x', b, at(500), 1000)).toMatchObject({ acquired: false, holder: { id: 'a' } });
+    expect(renewLock(db, 'x', 'a', at(900), 1000)).toBe(true);
+    expect(acquireLock(db, 'x', b, at(1500), 1000).acquired).toBe(false);
+    expect(acquireLock(db, 'x', b, at(2000), 1000)).toMatchObject({ acquired: true, tookOverFrom: { id: 'a' } });
+    expect(renewLock(db, 'x', 'a', at(2100), 1000)).toBe(false);
+    expect(acquireLock(db, 'x', a, at(2200), 1000, (holder) => holder.id === 'b')).toMatchObject({ acquired: true });
+    releaseLock(db, 'x', 'a');
+    expect(readLock(db, 'x')).toBeUndefined();
+    db.close();
+  });
+});
+
+describe('Scheduler', () => {
+  it('sends a due digest once, however often it is asked', async () => {
+    const file = freshDbFile();
+    const h = harness(file, at(-10 * MIN));
+    await h.scheduler.start();
+    expect(h.scheduler.isLeader).toBe(true);
+    expect(h.sends).toEqual([]);
+    h.setNow(at(0));
+    expect(await h.scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', due: DUE });
+    expect(await h.scheduler.runDueDigest(at(30_000))).toEqual({ action: 'none' });
+    expect(await h.scheduler.runDueDigest(at(5 * MIN))).toEqual({ action: 'none' });
+    expect(h.sends).toEqual([DUE.toISOString()]);
+    expect(listDue(h.db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'sent' }]);
+    expect(h.events.map((e) => e.event)).toEqual(expect.arrayContaining(['scheduler.started', 'digest.started', 'digest.finished']));
+    await shutdown(h);
+  });
+
+  it('after a restart that missed the due time, sends the catch-up once', async () => {
+    const file = freshDbFile();
+    const first = harness(file, at(-2 * HOUR));
+    await first.scheduler.start();
+    await shutdown(first); // down from 07:00 to 13:00: the 09:00 digest was missed
+    const second = harness(file, at(4 * HOUR));
+    await second.scheduler.start();
+    expect(second.sends).toEqual([DUE.toISOString()]);
+    await shutdown(second);
+    const third = harness(file, at(5 * HOUR));
+    await third.scheduler.start();
+    expect(await third.scheduler.runDueDigest(at(6 * HOUR))).toEqual({ action: 'none' });
+    expect(third.sends).toEqual([]);
+    await shutdown(third);
+  });
+
+  it('leaves a digest missed by more than catchUp for a manual send, and logs it once', async () => {
+    const file = freshDbFile();
+    const first = harness(file, at(-HOUR));
+    await first.scheduler.start();
+    await shutdown(first);
+    const late = harness(file, at(25 * HOUR));
+    await late.scheduler.start();
+    expect(late.sends).toEqual([]);
+    expect(late.events.filter((e) => e.event === 'digest.missed')).toHaveLength(1);
+    expect(listDue(late.db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'skipped' }]);
+    await shutdown(late);
+    const again = harness(file, at(26 * HOUR));
+    await again.scheduler.start();
+    expect(again.sends).toEqual([]);
+    expect(again.events.filter((e) => e.event === 'digest.missed')).toHaveLength(0);
+    await shutdown(again);
+  });
+
+  it('does not send digests that were due before the store ever ran a scheduler', async () => {
+    const h = harness(freshDbFile(), at(HOUR));
+    await h.scheduler.start();
+    expect(h.sends).toEqual([]);
+    await shutdown(h);
+  });
+
+  it('two schedulers on one store: only the lock holder sends; the other takes over a dead holder', async () => {
+    const file = freshDbFile();
+    const a = harness(file, at(-10 * MIN));
+    const b = harness(file, at(-10 * MIN));
+    await a.scheduler.start();
+    await b.scheduler.start();
+    expect(a.scheduler.isLeader).toBe(true);
+    expect(b.scheduler.isLeader).toBe(false);
+    expect(b.events.some((e) => e.event === 'scheduler.lock-held')).toBe(true);
+    a.setNow(at(0));
+    b.setNow(at(0));
+    const results = await Promise.all([a.scheduler.runDueDigest(at(0)), b.scheduler.runDueDigest(at(0))]);
+    expect(results.map((r) => r.action).sort()).toEqual(['not-leader', 'sent']);
+    expect([...a.sends, ...b.sends]).toEqual([DUE.toISOString()]);
+
+    // A dies without releasing the lock (no stop()). Within the lease B still waits…
+    const nextDue = new Date(DUE.getTime() + 7 * 24 * HOUR);
+    b.setNow(at(20_000));
+    expect(await b.scheduler.runDueDigest(at(20_000))).toEqual({ action: 'not-leader' });
+    // …and after it, B takes over and sends the next week's digest, once.
+    b.setNow(nextDue);
+    expect(await b.scheduler.runDueDigest(nextDue)).toMatchObject({ action: 'sent', due: nextDue });
+    expect(b.sends).toEqual([nextDue.toISOString()]);
+    expect(a.sends).toEqual([DUE.toISOString()]);
+    b.db.close();
+    a.db.close();
+  });
+
+  it('resumes a send that a crash left unfinished, with the same key', async () => {
+    const file = freshDbFile();
+    const crashing = harness(file, at(-MIN), {
+      sendDigest: () => new Promise(() => {}), // never finishes: the process "dies" mid-send
+    });
+    await crashing.scheduler.start();
+    void crashing.scheduler.runDueDigest(at(0));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(listDue(crashing.db)).toMatchObject([{ outcome: 'sending' }]);
+    crashing.db.close();
+    const restarted = harness(file, at(10 * MIN), { holderIsGone: () => true });
+    await restarted.scheduler.start();
+    expect(restarted.sends).toEqual([DUE.toISOString()]);
+    expect(listDue(restarted.db)).toMatchObject([{ outcome: 'sent' }]);
+    await shutdown(restarted);
+  });
+
+  it('retries a send that did not complete (mail server down) and then closes the due time', async () => {
+    const outcomes = ['incomplete', 'sent'];
+    const h = harness(freshDbFile(), at(-MIN), {
+      sendDigest: async () => ({ status: outcomes.shift() ?? 'sent' }),
+    });
+    await h.scheduler.start();
+    expect(await h.scheduler.runDueDigest(at(0))).toMatchObject({ action: 'failed' });
+    expect(listDue(h.db)).toMatchObject([{ outcome: 'sending' }]);
+    expect(await h.scheduler.runDueDigest(at(MIN))).toEqual({ action: 'none' }); // waits RETRY_MS
+    h.setNow(at(6 * MIN));
+    expect(await h.scheduler.runDueDigest(at(6 * MIN))).toMatchObject({ action: 'sent', due: DUE });
+    expect(listDue(h.db)).toMatchObject([{ outcome: 'sent' }]);
+    expect(outcomes).toEqual([]);
+    await shutdown(h);
+  });
+
+  it('with the real digest code and a real SMTP server, a due digest reaches each subscriber once', async () => {
+    const smtp = await startSmtp();
+    const dir = path.join(temp.dir, 'real');
+    writePosts(path.join(dir, 'posts'));
+    const cfg = parseConfig({
+      site: { title: 'T', url: 'https://example.com/', author: 'A', timezone: 'Asia/Tokyo', language: 'ja' },
+      digest: { schedule: '0 9 * * 1', lookback: 30, from: 'T <news@example.com>' },
+    });
+    const db = openDb(path.join(dir, 'store.sqlite'));
+    addSubscriber(db, { email: 'one@example.com', source: 'cli' }, at(-HOUR));
+    addSubscriber(db, { email: 'two@example.com', source: 'cli' }, at(-HOUR));
+    const mailer = createMailer(cfg, { SMTP_URL: smtp.url }, path.join(dir, 'outbox'));
+    let now = at(-MIN);
+    const scheduler = new Scheduler({
+      config: cfg,
+      db,
+      clock: () => now,
+      log: () => {},
+      heartbeatMs: 60_000,
+      sendDigest: async (key, due, signal) => {
+        const { posts } = loadPosts(path.join(dir, 'posts'), cfg, due);
+        return { ...(await sendDigest({ config: cfg, db, mailer, posts, loadFull, now: due, key, signal })) };
+      },
+    });
+    try {
+      await scheduler.start();
+      now = at(0);
+      expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', summary: { status: 'sent', sent: 2 } });
+      expect(await scheduler.runDueDigest(at(MIN))).toEqual({ action: 'none' });
+      await smtp.waitFor(2);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(smtp.messages.map((m) => JSON.stringify(m.to)).sort().join()).toMatch(/one@example\.com.*two@example\.com/);
+      expect(smtp.messages).toHaveLength(2);
+    } finally {
+      await scheduler.stop();
+      await mailer.close();
+      db.close();
+      await smtp.close();
+    }
+  });
+
+  it('ticks with node-cron on a fast schedule and sends each due second once', async () => {
+    const h = harness(freshDbFile(), new Date(), { clock: () => new Date() }, config('*/1 * * * * *', 1));
+    await h.scheduler.start();
+    const deadline = Date.now() + 10_000;
+    while (h.sends.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await shutdown(h);
+    expect(h.sends.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(h.sends).size).toBe(h.sends.length);
+    for (const key of h.sends) expect(new Date(key).getMilliseconds()).toBe(0);
+  });
+});
