@@ -7,7 +7,7 @@ import type { ParsedEntry } from '../content/parse.js';
 import type { FullPost, Post } from '../content/post.js';
 import { renderFeeds, stylesheetFiles, type OutputFile } from '../feeds/index.js';
 import { planFeeds } from '../feeds/plan.js';
-import { renderPages } from '../pages/render.js';
+import { renderPageFiles } from '../pages/render.js';
 import type { BuildOptions, BuildReport } from './build.js';
 import { CACHE_VERSION, readManifest, writeCache, type BuildSummary, type Manifest } from './cache.js';
 import { writeIfChanged } from './write.js';
@@ -44,7 +44,13 @@ export function fullBuild(options: BuildOptions, files: PostFile[], fingerprint:
     renderFeeds(config, spec, spec.posts.map(full)).forEach(emit);
   }
   stylesheetFiles(config, options.templatesDir).forEach(emit);
-  if (config.site.pages) renderPages(config, selection.posts.map(full), options.templatesDir).forEach(emit);
+  if (config.site.pages) {
+    // Lazily: one post body in memory at a time (plus the few that feeds already hold).
+    const bodies = function* () {
+      for (const post of selection.posts) yield full.peek(post) ?? loadFull(post, config);
+    };
+    for (const page of renderPageFiles(config, bodies(), options.templatesDir)) emit(page);
+  }
 
   const removed = Object.keys(previous.outputs).filter((p) => !(p in manifest.outputs));
   for (const p of removed) rmSync(path.join(options.outDir, p), { force: true });
@@ -66,10 +72,13 @@ export function fullBuild(options: BuildOptions, files: PostFile[], fingerprint:
   return { ...summary, written, removed, upToDate: false, nextChangeAt };
 }
 
-/** Each post's body is read and rendered at most once per build, however many feeds show it. */
-function memoizedLoader(config: Config): (post: Post) => FullPost {
+/**
+ * Each body a feed shows is read and rendered once per build, however many feeds show it;
+ * `peek` lets the page step reuse those without keeping every other body too.
+ */
+function memoizedLoader(config: Config): ((post: Post) => FullPost) & { peek: (post: Post) => FullPost | undefined } {
   const seen = new Map<string, FullPost>();
-  return (post) => {
+  const load = (post: Post): FullPost => {
     let loaded = seen.get(post.id);
     if (!loaded) {
       loaded = loadFull(post, config);
@@ -77,6 +86,7 @@ function memoizedLoader(config: Config): (post: Post) => FullPost {
     }
     return loaded;
   };
+  return Object.assign(load, { peek: (post: Post) => seen.get(post.id) });
 }
 
 /** The earliest publication time after `now` among publishable posts: when the output next changes. */

@@ -69,20 +69,29 @@ function dateFormatter(config: Config): (date: Date) => string {
 
 /**
  * Post pages and the front page, as files for the output folder (the build writes them).
- * Every template is parsed once; 10,000 posts cost one render each. With `site.pages: false`
- * (Jekyll or Hugo builds the site), nothing is written: the front page is part of the pages.
+ * With `site.pages: false` (Jekyll or Hugo builds the site), nothing is written: the front page
+ * is part of the pages. Convenience over renderPageFiles for callers that hold every post.
  */
 export function renderPages(config: Config, posts: FullPost[], templatesDir: string): OutputFile[] {
-  if (!config.site.pages) return [];
+  return config.site.pages ? [...renderPageFiles(config, posts, templatesDir)] : [];
+}
+
+/**
+ * The pages one at a time, so a build over 10,000 posts holds one rendered body at a time
+ * (pass a lazy iterable that loads each post as it is reached). Every template is parsed once;
+ * each post costs one render. `posts` are newest first; the front page lists the first ones.
+ */
+export function* renderPageFiles(config: Config, posts: Iterable<FullPost>, templatesDir: string): Generator<OutputFile> {
   const pages = new PageRenderer(templatesDir);
   const text = pageText(config.site.language);
   const site = siteContext(config);
   const feeds = feedUrls(config);
   const formatDate = dateFormatter(config);
-  const files: OutputFile[] = [];
   const seen = new Map<string, string>();
+  const latest: FullPost[] = [];
 
   for (const post of posts) {
+    if (latest.length < INDEX_POSTS) latest.push(post);
     const file = pageFileFor(post);
     const earlier = seen.get(file);
     if (earlier !== undefined) {
@@ -112,12 +121,11 @@ export function renderPages(config: Config, posts: FullPost[], templatesDir: str
         tags: termLinks(root, 'tag', post.tags),
       },
     });
-    files.push({ path: file, contents });
+    yield { path: file, contents };
   }
 
-  files.push({ path: 'index.html', contents: renderIndex(pages, config, posts, text, formatDate) });
-  files.push({ path: 'site.css', contents: readFileSync(templateFile(templatesDir, 'site.css'), 'utf8') });
-  return files;
+  yield { path: 'index.html', contents: renderIndex(pages, config, latest, text, formatDate) };
+  yield { path: 'site.css', contents: readFileSync(templateFile(templatesDir, 'site.css'), 'utf8') };
 }
 
 function termLinks(root: string, kind: 'category' | 'tag', terms: string[]): { name: string; href: string }[] {
@@ -133,7 +141,7 @@ function renderIndex(
   text: PageText,
   formatDate: (date: Date) => string,
 ): string {
-  const latest = posts.slice(0, INDEX_POSTS).map((post) => ({
+  const latest = posts.map((post) => ({
     title: post.title,
     // Relative and still percent-encoded: the front page sits at the site root.
     href: post.path.replace(/^\//, ''),

@@ -15,11 +15,30 @@ export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
+  switchToWal(db);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * Switching a new file to WAL needs a moment of exclusive access, and SQLite does not run the
+ * busy handler for it: two processes creating the store at once would see SQLITE_BUSY. Retry
+ * for as long as busy_timeout would wait. (Once the file is in WAL mode this is a no-op read.)
+ */
+function switchToWal(db: Db, timeoutMs = 10_000): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 20);
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -136,6 +136,30 @@ describe('tayori build (CLI)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--now: got "next tuesday", expected an ISO 8601 time/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('with site.pages, writes a page per post and the front page, and removes the page of a deleted post', () => {
+    const file = path.join(dir, 'tayori.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: false', 'pages: true'));
+    const first = build('--now', NOW);
+    expect(first.code).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(dir, 'public/feed.json'), 'utf8')) as { items: { url: string; title: string }[] };
+    for (const item of json.items) {
+      const pagePath = decodeURIComponent(new URL(item.url).pathname.replace(/^\/blog\//, ''));
+      const page = readFileSync(path.join(dir, 'public', pagePath, 'index.html'), 'utf8');
+      expect(page).toContain('<meta charset="utf-8">');
+    }
+    expect(readFileSync(path.join(dir, 'public/index.html'), 'utf8')).toContain('feed.xml');
+
+    const victim = readdirSync(path.join(dir, 'posts')).find((f) => f.includes('welcome'))!;
+    const victimUrl = json.items.find((i) => i.url.includes('welcome'))!.url;
+    const victimPage = path.join(dir, 'public', decodeURIComponent(new URL(victimUrl).pathname.replace(/^\/blog\//, '')), 'index.html');
+    expect(existsSync(victimPage)).toBe(true);
+    rmSync(path.join(dir, 'posts', victim));
+    const second = build('--now', NOW);
+    expect(second.stdout).toMatch(/removed: [1-9]/);
+    expect(existsSync(victimPage)).toBe(false);
+    configFile();
   });
 
   it('every command has --help', () => {
