@@ -316,13 +316,12 @@ async function runLocked(
   // commits, so the rows a crash can leave in doubt are still at most maxInFlight.
   const pending: Array<() => void> = [];
   const record = (write: () => void) => pending.push(write);
-  const flushAndClaim = (capacity: number) =>
-    db
-      .transaction(() => {
-        for (const write of pending.splice(0)) write();
-        return claimBatch(db, digest.id, capacity, clock());
-      })
-      .immediate();
+  // Built once: better-sqlite3 prepares BEGIN/COMMIT for every transaction function it makes.
+  const flushAndClaimTx = db.transaction((capacity: number) => {
+    for (const write of pending.splice(0)) write();
+    return claimBatch(db, digest.id, capacity, clock());
+  });
+  const flushAndClaim = (capacity: number) => flushAndClaimTx.immediate(capacity);
 
   const deliver = async (claimed: ClaimedDelivery): Promise<void> => {
     const rendered = renderer.forCategories(claimed.categories);
@@ -396,7 +395,11 @@ async function runLocked(
       inFlight.add(task);
     }
     if (inFlight.size > 0) {
-      await Promise.race(inFlight);
+      // Group commit: wait until half the window has finished, then record all of those in
+      // one transaction (one fsync) with the next claim, instead of one commit per message.
+      const lowWater = Math.floor(mailer.maxInFlight / 2);
+      do await Promise.race(inFlight);
+      while (inFlight.size > lowWater && !stopReason && !opts.signal?.aborted);
       continue;
     }
     if (batch.length > 0) continue;

@@ -32,7 +32,11 @@ export interface SendResult {
 
 export interface Mailer {
   readonly kind: 'smtp' | 'outbox';
-  /** Messages the caller may have in flight at once (the SMTP pool size). */
+  /**
+   * Messages the caller may have in flight at once: for SMTP twice the pool size (one sending
+   * on each connection, one queued behind it, so the ledger can commit results in groups).
+   * This is also the most that a kill -9 can leave in doubt, and so send twice.
+   */
   readonly maxInFlight: number;
   send(message: OutgoingMessage): Promise<SendResult>;
   close(): Promise<void>;
@@ -172,7 +176,7 @@ export function createSmtpMailer(config: Config, env: NodeJS.ProcessEnv, url: st
   } as Parameters<typeof nodemailer.createTransport>[0]);
   return {
     kind: 'smtp',
-    maxInFlight: connections,
+    maxInFlight: 2 * connections,
     async send(message) {
       try {
         const info = (await transport.sendMail(mailOptions(message))) as { messageId?: string; response?: string };
