@@ -233,6 +233,9 @@ export class SendLockedError extends Error {
   override name = 'SendLockedError';
 }
 
+/** Refusals of the message itself in a row before a run stops (see the 'rejected' kind). */
+const REJECTED_STREAK_LIMIT = 3;
+
 export async function sendDigest(opts: SendDigestOptions): Promise<DigestSummary> {
   const { config, db, mailer } = opts;
   const started = performance.now();
@@ -303,7 +306,7 @@ async function runLocked(
   const retryDelayMs = config.mail.retryDelay * 1000;
   let stopReason: string | undefined;
   let unavailableStreak = 0;
-  let lastRenew = performance.now();
+  let rejectedStreak = 0;
 
   const progress = () =>
     opts.onProgress?.({
@@ -317,11 +320,18 @@ async function runLocked(
   const pending: Array<() => void> = [];
   const record = (write: () => void) => pending.push(write);
   // Built once: better-sqlite3 prepares BEGIN/COMMIT for every transaction function it makes.
-  const flushAndClaimTx = db.transaction((capacity: number) => {
-    for (const write of pending.splice(0)) write();
+  const flushAndClaimTx = db.transaction((writes: Array<() => void>, capacity: number) => {
+    for (const write of writes) write();
     return claimBatch(db, digest.id, capacity, clock());
   });
-  const flushAndClaim = (capacity: number) => flushAndClaimTx.immediate(capacity);
+  // Writes leave `pending` only once their transaction committed, so a failed commit (busy
+  // store, full disk) keeps them for the final flush instead of losing finished results.
+  const flushAndClaim = (capacity: number) => {
+    const writes = pending.slice();
+    const claimed = flushAndClaimTx.immediate(writes, capacity);
+    pending.splice(0, writes.length);
+    return claimed;
+  };
 
   const deliver = async (claimed: ClaimedDelivery): Promise<void> => {
     const rendered = renderer.forCategories(claimed.categories);
@@ -344,6 +354,7 @@ async function runLocked(
       record(() => markSent(db, claimed.deliveryId, result, clock()));
       counts.queued--, counts.sent++, run.sent++;
       unavailableStreak = 0;
+      rejectedStreak = 0;
     } catch (error) {
       const kind = classify(error);
       const text = error instanceof Error ? error.message : String(error);
@@ -351,6 +362,14 @@ async function runLocked(
         record(() => markFailed(db, claimed.deliveryId, text, clock(), { bounce: true }));
         counts.queued--, counts.failed++, run.failed++, run.bounced++;
         unavailableStreak = 0;
+      } else if (kind === 'rejected') {
+        // The message, not the address: fail this delivery without bouncing the subscriber, and
+        // stop when it keeps happening, since the same content goes to everyone.
+        record(() => markFailed(db, claimed.deliveryId, text, clock(), { bounce: false }));
+        counts.queued--, counts.failed++, run.failed++;
+        if (++rejectedStreak >= REJECTED_STREAK_LIMIT) {
+          stopReason ??= `the mail server refused the message itself ${rejectedStreak} times in a row (${text}); check its size and content, then rerun \`tayori digest send\``;
+        }
       } else if (kind === 'temporary') {
         unavailableStreak = 0;
         if (claimed.attempts + 1 > config.mail.retries) {
@@ -374,46 +393,72 @@ async function runLocked(
     }
   };
 
+  // The lease is renewed on a timer, not between claims: waits on slow sends, the rate limit
+  // or retries can be longer than the lease, and an expired lease lets another process take
+  // over and re-send what is in flight here. A lost lease stops this run from claiming more.
+  const heartbeat = setInterval(() => {
+    try {
+      if (!renewLock(db, SEND_LOCK, ownerId, clock(), LOCK_LEASE_MS)) {
+        stopReason ??= 'another process took over the send lock; this run stops claiming';
+      }
+    } catch {
+      // A busy store: the next beat tries again, well within the lease.
+    }
+  }, LOCK_LEASE_MS / 6);
   progress();
-  for (;;) {
-    if (opts.signal?.aborted) stopReason ??= 'stopped by signal; rerun `tayori digest send` to resume';
-    if (stopReason) break;
-    if (performance.now() - lastRenew > LOCK_LEASE_MS / 3) {
-      renewLock(db, SEND_LOCK, ownerId, clock(), LOCK_LEASE_MS);
-      lastRenew = performance.now();
-    }
-    const capacity = mailer.maxInFlight - inFlight.size;
-    const batch = flushAndClaim(capacity);
-    progress();
-    for (const claimed of batch) {
-      const task: Promise<void> = deliver(claimed)
-        .catch((error: unknown) => {
-          // A store error here is a bug or a full disk: stop, leave the row for recovery.
-          stopReason ??= `internal error: ${(error as Error).message}`;
-        })
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
-    }
-    if (inFlight.size > 0) {
-      // Group commit: wait until half the window has finished, then record all of those in
-      // one transaction (one fsync) with the next claim, instead of one commit per message.
-      const lowWater = Math.floor(mailer.maxInFlight / 2);
-      do await Promise.race(inFlight);
-      while (inFlight.size > lowWater && !stopReason && !opts.signal?.aborted);
-      continue;
-    }
-    if (batch.length > 0) continue;
-    // Nothing in flight and nothing due: done, or wait for the earliest retry.
-    const next = nextQueuedAt(db, digest.id);
-    if (next === undefined) break;
-    const wait = next === '' ? 0 : new Date(next).getTime() - clock().getTime();
-    if (wait > 0) await sleep(Math.min(wait, LOCK_LEASE_MS / 3), opts.signal);
-    // Subscribers skipped at claim time (unsubscribed) leave counts stale: refresh them.
-    Object.assign(counts, deliveryCounts(db, digest.id));
+  let loopError: unknown;
+  try {
+    await sendLoop();
+  } catch (error) {
+    loopError = error;
+  } finally {
+    clearInterval(heartbeat);
   }
+  // Whatever ended the loop, messages already handed to the server finish and are recorded
+  // before the caller releases the lock.
   await Promise.allSettled([...inFlight]);
   flushAndClaim(0);
+  if (loopError !== undefined) throw loopError;
   progress();
+
+  async function sendLoop(): Promise<void> {
+    for (;;) {
+      if (opts.signal?.aborted) stopReason ??= 'stopped by signal; rerun `tayori digest send` to resume';
+      if (stopReason) break;
+      const capacity = mailer.maxInFlight - inFlight.size;
+      const batch = flushAndClaim(capacity);
+      progress();
+      for (const claimed of batch) {
+        const task: Promise<void> = deliver(claimed)
+          .catch((error: unknown) => {
+            // Rendering or building this message failed, so nothing was sent: record the delivery
+            // as failed (else every rerun would claim it first and stop again) and stop the run.
+            const text = `internal error: ${(error as Error).message}`;
+            record(() => markFailed(db, claimed.deliveryId, text, clock(), { bounce: false }));
+            counts.queued--, counts.failed++, run.failed++;
+            stopReason ??= text;
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+      if (inFlight.size > 0) {
+        // Group commit: wait until half the window has finished, then record all of those in
+        // one transaction (one fsync) with the next claim, instead of one commit per message.
+        const lowWater = Math.floor(mailer.maxInFlight / 2);
+        do await Promise.race(inFlight);
+        while (inFlight.size > lowWater && !stopReason && !opts.signal?.aborted);
+        continue;
+      }
+      if (batch.length > 0) continue;
+      // Nothing in flight and nothing due: done, or wait for the earliest retry.
+      const next = nextQueuedAt(db, digest.id);
+      if (next === undefined) break;
+      const wait = next === '' ? 0 : new Date(next).getTime() - clock().getTime();
+      if (wait > 0) await sleep(Math.min(wait, LOCK_LEASE_MS / 3), opts.signal);
+      // Subscribers skipped at claim time (unsubscribed) leave counts stale: refresh them.
+      Object.assign(counts, deliveryCounts(db, digest.id));
+    }
+  }
 
   const finished = finishDigestIfDone(db, digest.id, clock());
   const final = deliveryCounts(db, digest.id);

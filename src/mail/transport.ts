@@ -45,12 +45,14 @@ export interface Mailer {
 /**
  * How a failed send should be handled:
  *  - temporary: the server answered 4xx; retry this delivery later (counts an attempt).
- *  - permanent: the server refused this recipient or message with 5xx; never retry, bounce.
+ *  - permanent: the server refused this recipient with 5xx (RCPT TO); never retry, bounce.
+ *  - rejected: the server refused the message itself with 5xx (DATA: too large, spam): the same
+ *    content would be refused for everyone, so the subscriber is not bounced.
  *  - unavailable: no answer (refused, dropped, timed out); the server, not the recipient, is the
  *    problem: requeue without counting an attempt, back off the whole run.
  *  - fatal: configuration (authentication, sender refused, TLS): stop the run, nothing is marked.
  */
-export type FailureKind = 'temporary' | 'permanent' | 'unavailable' | 'fatal';
+export type FailureKind = 'temporary' | 'permanent' | 'rejected' | 'unavailable' | 'fatal';
 
 export class MailError extends Error {
   override name = 'MailError';
@@ -90,9 +92,9 @@ export function classify(error: unknown): FailureKind {
   if (typeof code === 'number' && code >= 500 && code < 600) {
     // Only a refusal of the recipient or of the message is about this subscriber; a refused
     // sender, login or greeting would bounce everyone, so it stops the run instead.
-    if (command.startsWith('RCPT') || command.startsWith('DATA') || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
-      if (!command.startsWith('MAIL') && e.code !== 'EAUTH') return 'permanent';
-    }
+    if (command.startsWith('MAIL') || e.code === 'EAUTH') return 'fatal';
+    if (command.startsWith('DATA') || e.code === 'EMESSAGE') return 'rejected';
+    if (command.startsWith('RCPT') || e.code === 'EENVELOPE') return 'permanent';
     return 'fatal';
   }
   if (typeof code === 'number' && code >= 400 && code < 500) return 'temporary';

@@ -174,6 +174,53 @@ describe('sendDigest through a real SMTP server', () => {
     expect(smtp.rcptAttempts.get('reader1@example.org')).toBe(1);
   });
 
+  it('a 5xx to the message itself fails that delivery without bouncing anyone; three in a row stop the run', async () => {
+    const config = digestConfig({ mail: { connections: 1 } });
+    await setup(config, { data: (rcpt) => (rcpt[0] === 'reader1@example.org' ? { code: 552, message: 'message too large' } : undefined) });
+    const ids = addActive(db, 3, MONDAY);
+    const summary = await send(config);
+    expect(summary).toMatchObject({ status: 'sent', sent: 2, failed: 1, bounced: 0 });
+    expect(findSubscriberById(db, ids[1]!)!.status).toBe('active');
+
+    // The same content refused for everyone: the run stops after three, and nobody is bounced.
+    smtp.behaviour.data = () => ({ code: 554, message: 'rejected as spam' });
+    writePost(postsDir, '2026-11-20-next.md', { title: 'next', date: '2026-11-20 10:00:00 +0900' }, 'x\n');
+    addActive(db, 5, MONDAY, 'late');
+    const next = await send(config, new Date('2026-11-23T09:00:00+09:00'));
+    expect(next.status).toBe('incomplete');
+    expect(next.reason).toMatch(/refused the message itself 3 times/);
+    // Three in a row stop it; one more may already have been in flight (2 per connection).
+    expect(next.failed).toBeGreaterThanOrEqual(3);
+    expect(next.failed).toBeLessThanOrEqual(4);
+    expect(next.remaining).toBeGreaterThan(0);
+    const statuses = (db.prepare('SELECT status FROM subscribers').all() as { status: string }[]).map((r) => r.status);
+    expect(statuses.every((status) => status === 'active')).toBe(true);
+  });
+
+  it('a delivery that fails before it is sent is recorded as failed and stops the run; the next run finishes the rest', async () => {
+    const config = digestConfig({ mail: { connections: 1 } });
+    await setup(config);
+    addActive(db, 6, MONDAY);
+    // Leave the digest unfinished after the first message, so the next run resumes it and renders lazily.
+    const stop = new AbortController();
+    const first = await send(config, MONDAY, { signal: stop.signal, onProgress: (p) => p.sent >= 1 && stop.abort() });
+    expect(first.status).toBe('incomplete');
+    const broken = () => {
+      throw new Error('template exploded');
+    };
+    const second = await send(config, MONDAY, { loadFull: broken });
+    expect(second.status).toBe('incomplete');
+    expect(second.reason).toMatch(/internal error: template exploded/);
+    expect(second.failed).toBeGreaterThanOrEqual(1);
+    const third = await send(config);
+    expect(third.status).toBe('sent');
+    const counts = deliveryCounts(db, third.digestId!);
+    expect(counts.queued + counts.sending).toBe(0);
+    expect(counts.sent + counts.failed).toBe(6);
+    expect(counts.failed).toBe(second.failed);
+    expect(smtp.received.length).toBe(counts.sent);
+  });
+
   it('whoever unsubscribes during the run gets nothing from the rest of it', async () => {
     const config = digestConfig({ mail: { connections: 1 } });
     await setup(config);

@@ -18,6 +18,8 @@ export interface SmtpBehaviour {
   refuseLogin?: boolean;
   /** Milliseconds to hold each message before accepting it (so a test can kill the sender mid-send). */
   dataDelayMs?: number;
+  /** Reply to the message data for these recipients: undefined accepts; e.g. { code: 552, message: 'message too large' }. */
+  data?: (rcptTo: string[]) => { code: number; message: string } | undefined;
 }
 
 /** A real SMTP server in the test process (smtp-server), keeping every accepted message. */
@@ -62,6 +64,12 @@ export async function startTestSmtp(behaviour: SmtpBehaviour = {}): Promise<Test
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
+        const refusal = behaviour.data?.(session.envelope.rcptTo.map((r) => r.address.toLowerCase()));
+        if (refusal) {
+          const error = new Error(refusal.message) as Error & { responseCode: number };
+          error.responseCode = refusal.code;
+          return callback(error);
+        }
         const finish = () =>
           simpleParser(raw)
             .then((mail) => {

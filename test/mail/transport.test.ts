@@ -123,7 +123,7 @@ describe('DKIM', () => {
 describe('classify', () => {
   it('tells recipient refusals from server and configuration problems', () => {
     expect(classify({ responseCode: 550, command: 'RCPT TO', code: 'EENVELOPE' })).toBe('permanent');
-    expect(classify({ responseCode: 554, command: 'DATA', code: 'EMESSAGE' })).toBe('permanent');
+    expect(classify({ responseCode: 554, command: 'DATA', code: 'EMESSAGE' })).toBe('rejected');
     expect(classify({ responseCode: 451, command: 'RCPT TO', code: 'EENVELOPE' })).toBe('temporary');
     expect(classify({ responseCode: 421, command: 'CONN' })).toBe('temporary');
     expect(classify({ responseCode: 535, command: 'AUTH PLAIN', code: 'EAUTH' })).toBe('fatal');
