@@ -35,8 +35,9 @@ import { loadDigestTemplates, type DigestTemplates } from './templates.js';
 
 /**
  * Drives one digest through the ledger (DESIGN.md "Send pipeline"): plan → recover → claim at
- * most `mailer.maxInFlight` → send → record each result in its own transaction. The ledger, not
- * memory, says who still needs the digest, so a killed run is finished by the next one.
+ * most `mailer.maxInFlight` → send → record the finished results in one transaction with the
+ * next claim. The ledger, not memory, says who still needs the digest, so a killed run is
+ * finished by the next one.
  */
 
 export interface Progress {
@@ -315,7 +316,7 @@ async function runLocked(
     });
 
   // Results are recorded in the same transaction as the next claim: one commit (one fsync)
-  // per loop turn instead of two per message. A delivery stays `sending` until its record
+  // per group of finished messages instead of one per message. A delivery stays `sending` until its record
   // commits, so the rows a crash can leave in doubt are still at most maxInFlight.
   const pending: Array<() => void> = [];
   const record = (write: () => void) => pending.push(write);

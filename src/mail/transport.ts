@@ -90,8 +90,8 @@ export function classify(error: unknown): FailureKind {
   const code = e.responseCode;
   const command = (e.command ?? '').toUpperCase();
   if (typeof code === 'number' && code >= 500 && code < 600) {
-    // Only a refusal of the recipient or of the message is about this subscriber; a refused
-    // sender, login or greeting would bounce everyone, so it stops the run instead.
+    // Only a refused recipient is about this subscriber (bounce). A refused message body would
+    // be refused for everyone (no bounce); a refused sender, login or greeting stops the run.
     if (command.startsWith('MAIL') || e.code === 'EAUTH') return 'fatal';
     if (command.startsWith('DATA') || e.code === 'EMESSAGE') return 'rejected';
     if (command.startsWith('RCPT') || e.code === 'EENVELOPE') return 'permanent';
