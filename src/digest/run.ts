@@ -284,15 +284,12 @@ async function runLocked(
     if (existing) return empty('already-sent', { digestId: existing.id, subject: existing.subject, posts: existing.postIds.length });
     if (draft.kind === 'none') return empty('no-posts', { periodStart: draft.period.start.toISOString(), periodEnd: draft.period.end.toISOString() });
     renderer = new DigestRenderer(config, draft.posts, opts.loadFull, draft.period, templatesDir);
-    const recipients = listActiveRecipients(db);
-    const deliveries = recipients.map((r) => ({
-      subscriberId: r.subscriberId,
-      skip: renderer.forCategories(r.categories) ? undefined : `no post in the subscriber's categories (${r.categories.join(', ')})`,
-    }));
+    const skipReason = (categories: string[]) =>
+      renderer.forCategories(categories) ? undefined : `no post in the subscriber's categories (${categories.join(', ')})`;
     const whole = renderer.forCategories([]);
     digest = planDigest(
       db,
-      { key, periodStart: draft.period.start, periodEnd: draft.period.end, postIds: draft.posts.map((p) => p.id), subject: whole?.subject ?? '', deliveries },
+      { key, periodStart: draft.period.start, periodEnd: draft.period.end, postIds: draft.posts.map((p) => p.id), subject: whole?.subject ?? '', skipReason },
       clock(),
     ).digest;
   }

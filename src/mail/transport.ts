@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/schema.js';
+import type { Envelope } from './smtp-pool.js';
+import { ThreadedSmtpPool } from './smtp-thread.js';
 
 /**
- * The only importer of nodemailer. Two transports behind one interface:
- *  - SMTP_URL set: a pooled SMTP transport. `maxRequeues: 0` so a dropped connection fails the
- *    message back to us instead of nodemailer re-sending it on its own; retries belong to the ledger.
+ * The only importers of nodemailer (with smtp-pool.ts). Two transports behind one interface:
+ *  - SMTP_URL set: a pool of SMTP sessions (smtp-pool.ts) on its own thread (smtp-thread.ts),
+ *    fed prebuilt MIME and DKIM-signing it there; messages that are not prebuilt are composed by
+ *    nodemailer's MailComposer first. A failed message comes back to the caller: retries
+ *    belong to the ledger.
  *  - otherwise: an outbox folder of .eml files (the embedded default), each written atomically.
  */
 export interface OutgoingMessage {
@@ -165,31 +170,35 @@ function validateSmtpUrl(url: string): void {
   }
 }
 
+/** The message as bytes for SMTP, with its envelope: prebuilt as is, otherwise composed by nodemailer. */
+async function toWire(message: OutgoingMessage): Promise<{ envelope: Envelope; bytes: Buffer; messageId: string }> {
+  if (message.raw) {
+    return { envelope: { from: addressOf(message.from), to: [message.to] }, bytes: message.raw, messageId: message.messageId ?? '' };
+  }
+  const node = new MailComposer(mailOptions(message)).compile();
+  const bytes = await new Promise<Buffer>((resolve, reject) => node.build((error, built) => (error ? reject(error) : resolve(built))));
+  // getEnvelope() puts IDN domains in the envelope the way nodemailer's transports do.
+  const { from, to } = node.getEnvelope();
+  return { envelope: { from: from || addressOf(message.from), to }, bytes, messageId: node.messageId() };
+}
+
 export function createSmtpMailer(config: Config, env: NodeJS.ProcessEnv, url: string): Mailer {
   validateSmtpUrl(url);
   const connections = config.mail.connections;
-  const transport = nodemailer.createTransport({
-    url,
-    pool: true,
-    maxConnections: connections,
-    maxMessages: Infinity,
-    maxRequeues: 0,
-    dkim: dkimOptions(config, env),
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  const pool = new ThreadedSmtpPool({ url, connections, dkim: dkimOptions(config, env) });
   return {
     kind: 'smtp',
     maxInFlight: 2 * connections,
     async send(message) {
       try {
-        const info = (await transport.sendMail(mailOptions(message))) as { messageId?: string; response?: string };
-        return { messageId: info.messageId ?? message.messageId ?? '', response: String(info.response ?? '') };
+        const wire = await toWire(message);
+        const info = await pool.send(wire.envelope, wire.bytes);
+        return { messageId: wire.messageId || message.messageId || '', response: info.response };
       } catch (error) {
         throw toMailError(error);
       }
     },
-    async close() {
-      transport.close();
-    },
+    close: () => pool.close(),
   };
 }
 

@@ -134,13 +134,18 @@ export interface DigestPlan {
   periodEnd: Date;
   postIds: string[];
   subject: string;
-  /** One row per active subscriber; `skip` gives the reason when the subscriber's selection is empty. */
-  deliveries: Array<{ subscriberId: number; skip?: string }>;
+  /**
+   * Asked once per distinct category selection among active subscribers (stored JSON text,
+   * parsed): undefined when the selection gets the digest, else why it is skipped (no post in
+   * those categories). Deliveries are then written by one INSERT … SELECT per selection, so
+   * planning 100,000 subscribers holds no row of them in memory.
+   */
+  skipReason: (categories: string[]) => string | undefined;
 }
 
 /**
- * Plan step: the digest row, its posts in sent_posts and one delivery per subscriber, in one
- * transaction. A key that is already planned returns that digest untouched (planning twice is a no-op).
+ * Plan step: the digest row, its posts in sent_posts and one delivery per active subscriber, in
+ * one transaction. A key that is already planned returns that digest untouched (planning twice is a no-op).
  */
 export function planDigest(db: Db, plan: DigestPlan, now: Date): { digest: DigestRecord; created: boolean } {
   return db
@@ -156,11 +161,16 @@ export function planDigest(db: Db, plan: DigestPlan, now: Date): { digest: Diges
       const digestId = Number(lastInsertRowid);
       const post = sql(db, 'INSERT INTO sent_posts (post_id, digest_id) VALUES (?, ?)');
       for (const id of plan.postIds) post.run(id, digestId);
-      const delivery = sql(db, 
-        `INSERT INTO deliveries (digest_id, subscriber_id, status, last_error, updated_at) VALUES (?, ?, ?, ?, ?)
+      const selections = sql(db, "SELECT DISTINCT categories FROM subscribers WHERE status = 'active'").pluck().all() as string[];
+      const deliveries = sql(db, 
+        `INSERT INTO deliveries (digest_id, subscriber_id, status, last_error, updated_at)
+         SELECT ?, id, ?, ?, ? FROM subscribers WHERE status = 'active' AND categories = ? ORDER BY id
          ON CONFLICT (digest_id, subscriber_id) DO NOTHING`,
       );
-      for (const d of plan.deliveries) delivery.run(digestId, d.subscriberId, d.skip ? 'skipped' : 'queued', d.skip ?? null, iso);
+      for (const categories of selections) {
+        const skip = plan.skipReason(parseCategories(categories));
+        deliveries.run(digestId, skip ? 'skipped' : 'queued', skip ?? null, iso, categories);
+      }
       return { digest: findDigestByKey(db, plan.key)!, created: true };
     })
     .immediate();
