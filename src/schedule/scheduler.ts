@@ -19,6 +19,10 @@ import {
 } from '../store/locks.js';
 import { cronMatcher, latestDueAt, withinCatchUp, type CronMatcher } from './due.js';
 import type { EventLog } from './log.js';
+import { purgeExpiredConfirmations } from '../store/confirmations.js';
+
+const HOUSEKEEPING_EVERY_MS = 3600_000;
+const EXPIRED_LINKS_KEPT_MS = 7 * 86_400_000;
 
 export const DIGEST_LOCK = 'digest-scheduler';
 /** Wait before retrying a due time whose send did not complete. */
@@ -96,6 +100,7 @@ export class Scheduler {
   private futureTimer: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
   private rebuildAgain = false;
+  private lastHousekeeping = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: SchedulerOptions) {
     this.matcher = cronMatcher(options.config.digest.schedule, options.config.site.timezone);
@@ -164,6 +169,8 @@ export class Scheduler {
         if (!renewLock(this.options.db, DIGEST_LOCK, this.owner.id, now, this.leaseMs)) {
           this.leader = false;
           this.options.log('warn', 'scheduler.lock-lost', {});
+        } else {
+          this.housekeeping(now);
         }
       } else {
         const wasLeader = this.leader;
@@ -174,6 +181,17 @@ export class Scheduler {
     } catch (error) {
       this.options.log('error', 'scheduler.heartbeat-failed', { error: (error as Error).message });
     }
+  }
+
+  /**
+   * Once an hour, on the sender only: forget confirmation links that expired over a week ago
+   * (until then a late click still gets "this link has expired" rather than "unknown link").
+   */
+  private housekeeping(now: Date): void {
+    if (now.getTime() - this.lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
+    this.lastHousekeeping = now.getTime();
+    const removed = purgeExpiredConfirmations(this.options.db, new Date(now.getTime() - EXPIRED_LINKS_KEPT_MS));
+    if (removed > 0) this.options.log('info', 'confirmations.purged', { removed });
   }
 
   /**

@@ -10,6 +10,7 @@ import { loadFull, loadPosts } from '../../src/content/load.js';
 import { sendDigest } from '../../src/digest/run.js';
 import { createMailer } from '../../src/mail/transport.js';
 import { addSubscriber } from '../../src/store/subscribers.js';
+import { createConfirmation } from '../../src/store/confirmations.js';
 import { writePosts } from '../server/fixtures.js';
 import { startSmtp } from '../server/smtp.js';
 
@@ -274,5 +275,25 @@ describe('Scheduler', () => {
     expect(h.sends.length).toBeGreaterThanOrEqual(2);
     expect(new Set(h.sends).size).toBe(h.sends.length);
     for (const key of h.sends) expect(new Date(key).getMilliseconds()).toBe(0);
+  });
+});
+
+describe('housekeeping', () => {
+  it('the sender forgets confirmation links that expired over a week ago, and keeps the rest', async () => {
+    const file = freshDbFile();
+    const h = harness(file, at(0), { heartbeatMs: 20 });
+    const pending = addSubscriber(h.db, { email: 'late@example.com', source: 'web', status: 'pending' }, at(0)).subscriber;
+    createConfirmation(h.db, pending.id, at(-10 * 24 * HOUR), HOUR); // expired 10 days ago
+    createConfirmation(h.db, pending.id, at(-2 * 24 * HOUR), HOUR); // expired 2 days ago: kept
+    createConfirmation(h.db, pending.id, at(0), 24 * HOUR); // still valid
+    const count = () => (h.db.prepare('SELECT COUNT(*) AS n FROM confirmations').get() as { n: number }).n;
+    expect(count()).toBe(3);
+    await h.scheduler.start();
+    const deadline = Date.now() + 5000;
+    while (count() > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const left = count();
+    await shutdown(h);
+    expect(left).toBe(2);
+    expect(h.events.some((e) => e.event === 'confirmations.purged' && e.fields.removed === 1)).toBe(true);
   });
 });
