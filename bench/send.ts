@@ -2,26 +2,32 @@
  * Send benchmark (issue 5): tayori's digest send against Postfix's own load generator, through
  * the same sink, in one run, so the ratio holds on a noisy shared machine.
  *
- *   npx tsx bench/send.ts [N ...]     (default: 10000 100000; needs Debian `postfix`:
+ *   npx tsc -p tsconfig.json && node --expose-gc --import tsx bench/send.ts [N ...]
+ *                                     (default: 10000 100000; needs Debian `postfix`:
  *                                      DEBIAN_FRONTEND=noninteractive apt-get install -y postfix)
  *
  * For each N:
  *   - starts `smtp-sink` (Postfix's test SMTP server, a separate process) on a free port;
- *   - tayori: N active subscribers in a fresh SQLite store, a 3-post digest, `sendDigest` with
- *     mail.connections = CONNECTIONS (env, default 4), the real ledger and the pooled SMTP mailer;
- *     RSS and heap are sampled while it runs;
+ *   - tayori: N active subscribers imported by `tayori subscribers import` (another process)
+ *     into a fresh SQLite store, a 3-post digest, `sendDigest` with mail.connections =
+ *     CONNECTIONS (env, default 4), the real ledger and the SMTP mailer (its pool on a worker
+ *     thread); RSS and heap are sampled while it runs (--expose-gc: a GC first, so the start is clean);
  *   - smtp-source: the same number of messages of the same size over the same number of sessions.
+ * Each N runs in a fresh process (the peak of one run must not carry into the next).
  * Prints a Markdown table; the figures go into BENCHMARKS.md. Nothing here asserts a timing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tempDir } from '../test/helpers/paths.js';
 import { digestConfig, loadFull, MONDAY, postsAt, writeWeek } from '../test/digest/support.js';
 import { sendDigest, DigestRenderer } from '../src/digest/run.js';
 import { createMailer } from '../src/mail/transport.js';
 import { openDb } from '../src/store/db.js';
-import { addSubscriber } from '../src/store/subscribers.js';
+import { countSubscribers } from '../src/store/subscribers.js';
 import { unsubscribeUrl } from '../src/digest/message.js';
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 4);
@@ -80,13 +86,28 @@ async function runOne(n: number): Promise<Row> {
   const temp = tempDir('tayori-bench-send-');
   const postsDir = path.join(temp.dir, 'posts');
   writeWeek(postsDir);
-  const config = digestConfig({ mail: { connections: CONNECTIONS, retries: 3, retryDelay: 0.1 } });
-  const db = openDb(path.join(temp.dir, 'store.sqlite'));
+  // DKIM=1: sign every message with a 2048-bit RSA key (in the SMTP thread), to show what signing costs.
+  const dkim = process.env.DKIM === '1';
+  const config = digestConfig({
+    mail: { connections: CONNECTIONS, retries: 3, retryDelay: 0.1, ...(dkim ? { dkim: { selector: 'bench', domain: 'news.example.com' } } : {}) },
+  });
+  const dkimKey = dkim
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    : undefined;
+  // The list is imported by the real CLI in its own process, so the memory measured below is
+  // the send's alone (building 100,000 rows in this process would leave its heap bigger).
+  const dbFile = path.join(temp.dir, 'store.sqlite');
+  const csv = path.join(temp.dir, 'list.csv');
+  writeFileSync(csv, `email\n${Array.from({ length: n }, (_, i) => `reader${i}@example.org`).join('\n')}\n`);
+  const imported = spawnSync(process.execPath, [path.resolve('bin/tayori.js'), 'subscribers', 'import', csv], {
+    env: { ...process.env, TAYORI_DB: dbFile, TAYORI_CONFIG: path.resolve('config/tayori.yaml') },
+    encoding: 'utf8',
+  });
+  if (imported.status !== 0) throw new Error(`subscribers import failed:\n${imported.stderr}`);
+  const db = openDb(dbFile);
   // SYNC=NORMAL shows what the per-commit fsync costs (crash-safe still, not power-loss-safe).
   if (process.env.SYNC) db.pragma(`synchronous = ${process.env.SYNC === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) addSubscriber(db, { email: `reader${i}@example.org`, source: 'import', status: 'active' }, MONDAY);
-  })();
+  if (countSubscribers(db).active !== n) throw new Error(`expected ${n} active subscribers after the import`);
   const posts = postsAt(postsDir, config, MONDAY);
 
   // Message size: one real message of this digest, built exactly as the send builds it.
@@ -97,7 +118,7 @@ async function runOne(n: number): Promise<Row> {
   const port = await freePort();
   const sink = await startSink(port);
   try {
-    const mailer = createMailer(config, { SMTP_URL: `smtp://127.0.0.1:${port}` }, path.join(temp.dir, 'outbox'));
+    const mailer = createMailer(config, { SMTP_URL: `smtp://127.0.0.1:${port}`, ...(dkimKey ? { DKIM_PRIVATE_KEY: dkimKey } : {}) }, path.join(temp.dir, 'outbox'));
     global.gc?.();
     let peakRss = 0;
     let peakHeap = 0;
@@ -138,13 +159,24 @@ async function runOne(n: number): Promise<Row> {
   }
 }
 
+// Each N runs in a process of its own, so the peak memory of one is not inherited by the next.
+if (process.env.SEND_BENCH_ONE) {
+  console.log(JSON.stringify(await runOne(Number(process.env.SEND_BENCH_ONE))));
+  process.exit(0);
+}
 const rows: Row[] = [];
 for (const n of counts) {
   process.stderr.write(`sending ${n} ...\n`);
-  rows.push(await runOne(n));
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, SEND_BENCH_ONE: String(n) },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`the run for ${n} failed`);
+  rows.push(JSON.parse(child.stdout.trim().split('\n').pop()!) as Row);
 }
 const f = (x: number, d = 0) => x.toFixed(d);
-console.log(`\nDigest send, ${CONNECTIONS} SMTP connections, synchronous=${process.env.SYNC ?? 'FULL'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(`\nDigest send, ${CONNECTIONS} SMTP connections, synchronous=${process.env.SYNC ?? 'FULL'}${process.env.DKIM === '1' ? ', DKIM-signed' : ''}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| subscribers | message bytes | tayori s | tayori msg/s | smtp-source s | smtp-source msg/s | ratio | RSS at 10 % / 90 % (MB) | peak RSS (MB) | peak heap (MB) |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
