@@ -129,7 +129,7 @@ export function registerDigest(program: Command): void {
         for (const d of digests) {
           const c = d.counts;
           process.stdout.write(
-            `#${d.id} ${d.status.padEnd(7)} ${fmtDate(d.periodStart)} → ${fmtDate(d.periodEnd)}  posts ${d.postIds.length}  ` +
+            `#${d.id} ${(d.abandonedAt && d.status === 'sending' ? 'abandoned' : d.status).padEnd(9)} ${fmtDate(d.periodStart)} → ${fmtDate(d.periodEnd)}  posts ${d.postIds.length}  ` +
               `sent ${c.sent}  queued ${c.queued + c.sending}  failed ${c.failed}  skipped ${c.skipped}  ${d.subject}\n`,
           );
         }

@@ -104,7 +104,7 @@ export function registerStart(program: Command): void {
         sendDigest: async (key, _due, signal) => {
           const now = clock();
           const { posts } = loadPosts(postsDir, config, now);
-          const summary = await sendDigest({ config, db, mailer, posts, loadFull, now, key, signal, templatesDir });
+          const summary = await sendDigest({ config, db, mailer, posts, loadFull, now, key, signal, templatesDir, resumeAbandoned: false });
           return { ...summary } as Record<string, unknown>;
         },
       });

@@ -96,6 +96,11 @@ export interface SendDigestOptions {
   onProgress?: (p: Progress) => void;
   /** Stop taking new work; in-flight messages finish and are recorded. */
   signal?: AbortSignal;
+  /**
+   * Whether an unfinished digest the scheduler abandoned (older than digest.catchUp) is
+   * finished first, as a send by hand does (default). The scheduler passes false.
+   */
+  resumeAbandoned?: boolean;
   /** How `sleep` waits (tests may shorten); default setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -163,8 +168,8 @@ export type DigestDraft =
   | { kind: 'new'; posts: Post[]; period: Period }
   | { kind: 'none'; period: Period };
 
-export function draftDigest(db: Db, config: Config, posts: readonly Post[], now: Date): DigestDraft {
-  const unfinished = findUnfinishedDigest(db);
+export function draftDigest(db: Db, config: Config, posts: readonly Post[], now: Date, { resumeAbandoned = true } = {}): DigestDraft {
+  const unfinished = findUnfinishedDigest(db, { includeAbandoned: resumeAbandoned });
   if (unfinished) {
     const byId = new Map(posts.map((p) => [p.id, p]));
     const frozen = unfinished.postIds.map((id) => byId.get(id)).filter((p): p is Post => p !== undefined);
@@ -271,7 +276,7 @@ async function runLocked(
     durationMs: performance.now() - started, perSecond: 0, key, ...extra,
   });
 
-  const draft = draftDigest(db, config, opts.posts, now);
+  const draft = draftDigest(db, config, opts.posts, now, { resumeAbandoned: opts.resumeAbandoned ?? true });
   const templatesDir = opts.templatesDir ?? defaultTemplatesDir(config);
   let digest: DigestRecord;
   let renderer: DigestRenderer;

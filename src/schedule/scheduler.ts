@@ -20,6 +20,7 @@ import {
 import { cronMatcher, latestDueAt, withinCatchUp, type CronMatcher } from './due.js';
 import type { EventLog } from './log.js';
 import { purgeExpiredConfirmations } from '../store/confirmations.js';
+import { abandonDigest } from '../store/ledger.js';
 
 const HOUSEKEEPING_EVERY_MS = 3600_000;
 const EXPIRED_LINKS_KEPT_MS = 7 * 86_400_000;
@@ -227,7 +228,13 @@ export class Scheduler {
         last = await this.send(due);
       } else {
         finishDue(db, due, 'failed', now, `interrupted and now older than digest.catchUp (${config.digest.catchUp} h); send by hand`);
-        log('warn', 'digest.abandoned', { due: due.toISOString(), catchUpHours: config.digest.catchUp });
+        // Its queued deliveries wait for a send by hand; later scheduled sends pass it over.
+        abandonDigest(db, due.toISOString(), now);
+        log('warn', 'digest.abandoned', {
+          due: due.toISOString(),
+          catchUpHours: config.digest.catchUp,
+          fix: 'run `tayori digest send` to finish it by hand; scheduled digests go on without it',
+        });
       }
       if (this.stopped) return last;
     }

@@ -30,6 +30,8 @@ export interface DigestRecord {
   status: 'sending' | 'sent';
   createdAt: string;
   finishedAt: string | null;
+  /** Set when the scheduler gave up on it (interrupted, older than digest.catchUp): only a send by hand finishes it. */
+  abandonedAt: string | null;
 }
 
 interface DigestRow {
@@ -42,6 +44,7 @@ interface DigestRow {
   status: 'sending' | 'sent';
   created_at: string;
   finished_at: string | null;
+  abandoned_at: string | null;
 }
 
 function toDigest(row: DigestRow): DigestRecord {
@@ -55,6 +58,7 @@ function toDigest(row: DigestRow): DigestRecord {
     status: row.status,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    abandonedAt: row.abandoned_at,
   };
 }
 
@@ -99,10 +103,20 @@ export function findDigestByKey(db: Db, key: string): DigestRecord | undefined {
   return row ? toDigest(row) : undefined;
 }
 
-/** The oldest digest whose deliveries are not all final (a crash or an outage interrupted it). */
-export function findUnfinishedDigest(db: Db): DigestRecord | undefined {
-  const row = sql(db, "SELECT * FROM digests WHERE status = 'sending' ORDER BY id LIMIT 1").get() as DigestRow | undefined;
+/**
+ * The oldest digest whose deliveries are not all final (a crash or an outage interrupted it).
+ * Scheduled sends pass `includeAbandoned: false`: a digest the scheduler gave up on waits for a send by hand.
+ */
+export function findUnfinishedDigest(db: Db, { includeAbandoned = true } = {}): DigestRecord | undefined {
+  const row = sql(db, "SELECT * FROM digests WHERE status = 'sending' AND (? OR abandoned_at IS NULL) ORDER BY id LIMIT 1")
+    .get(includeAbandoned ? 1 : 0) as DigestRow | undefined;
   return row ? toDigest(row) : undefined;
+}
+
+/** Marks the unfinished digest planned under `key` abandoned; false when there is none. */
+export function abandonDigest(db: Db, key: string, now: Date): boolean {
+  return sql(db, "UPDATE digests SET abandoned_at = ? WHERE key = ? AND status = 'sending' AND abandoned_at IS NULL")
+    .run(now.toISOString(), key).changes === 1;
 }
 
 export function listDigests(db: Db, limit: number): Array<DigestRecord & { counts: Record<DeliveryStatus, number> }> {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/load.js';
@@ -261,6 +262,68 @@ describe('Scheduler', () => {
     } finally {
       await scheduler.stop();
       await mailer.close();
+      db.close();
+      await smtp.close();
+    }
+  });
+
+  it('a digest abandoned past catchUp waits for a send by hand; the next scheduled digest goes out on time without it', async () => {
+    const dir = path.join(temp.dir, 'abandon');
+    writePosts(path.join(dir, 'posts'));
+    const cfg = parseConfig({
+      site: { title: 'T', url: 'https://example.com/', author: 'A', timezone: 'Asia/Tokyo', language: 'ja' },
+      digest: { schedule: '0 9 * * 1', lookback: 30, catchUp: 24, from: 'T <news@example.com>' },
+      mail: { retries: 1, retryDelay: 0.01 },
+    });
+    const db = openDb(path.join(dir, 'store.sqlite'));
+    addSubscriber(db, { email: 'one@example.com', source: 'cli' }, at(-HOUR));
+    addSubscriber(db, { email: 'two@example.com', source: 'cli' }, at(-HOUR));
+    let smtpUrl = 'smtp://127.0.0.1:9'; // nothing listens: the first send cannot finish
+    const sendAt = async (key: string, due: Date, resumeAbandoned: boolean, signal?: AbortSignal) => {
+      const mailer = createMailer(cfg, { SMTP_URL: smtpUrl }, path.join(dir, 'outbox'));
+      try {
+        const { posts } = loadPosts(path.join(dir, 'posts'), cfg, due);
+        return await sendDigest({ config: cfg, db, mailer, posts, loadFull, now: due, key, signal, resumeAbandoned });
+      } finally {
+        await mailer.close();
+      }
+    };
+    let now = at(-MIN);
+    const events: string[] = [];
+    const scheduler = new Scheduler({
+      config: cfg,
+      db,
+      clock: () => now,
+      log: (_level, event) => events.push(event),
+      heartbeatMs: 60_000,
+      // As `tayori start` calls it.
+      sendDigest: async (key, due, signal) => ({ ...(await sendAt(key, due, false, signal)) }),
+    });
+    const smtp = await startSmtp();
+    try {
+      await scheduler.start();
+      now = at(0);
+      expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'failed' });
+      // A day and more later the interrupted digest is abandoned, not sent stale.
+      now = at(25 * HOUR);
+      await scheduler.runDueDigest(now);
+      expect(events).toContain('digest.abandoned');
+      expect(smtp.messages).toHaveLength(0);
+      // A new post, the mail server back: next Monday's digest goes out with the new post only.
+      writeFileSync(path.join(dir, 'posts', '2026-11-25-new.md'), '---\ntitle: "新しい投稿"\ndate: 2026-11-25 10:00:00 +0900\n---\n\n新しい本文。\n');
+      smtpUrl = smtp.url;
+      const nextDue = new Date(DUE.getTime() + 7 * 24 * HOUR);
+      now = nextDue;
+      expect(await scheduler.runDueDigest(nextDue)).toMatchObject({ action: 'sent', due: nextDue, summary: { key: nextDue.toISOString(), posts: 1, sent: 2 } });
+      await smtp.waitFor(2);
+      expect(smtp.messages.every((m) => m.text?.includes('新しい投稿') && !m.text.includes('はじめての投稿'))).toBe(true);
+      // The abandoned one is still there for a send by hand, which finishes it.
+      const byHand = await sendAt(`manual:${nextDue.toISOString()}`, new Date(nextDue.getTime() + HOUR), true);
+      expect(byHand).toMatchObject({ status: 'sent', resumed: true, key: DUE.toISOString(), sent: 2 });
+      await smtp.waitFor(4);
+      expect(smtp.messages.slice(2).every((m) => m.text?.includes('はじめての投稿') && !m.text.includes('新しい投稿'))).toBe(true);
+    } finally {
+      await scheduler.stop();
       db.close();
       await smtp.close();
     }

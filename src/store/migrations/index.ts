@@ -1,6 +1,7 @@
 import { subscribersMigration } from './001_subscribers.js';
 import { ledgerMigration } from './002_ledger.js';
 import { confirmationsMigration } from './003_confirmations.js';
+import { abandonedDigestsMigration } from './004_abandoned_digests.js';
 
 /**
  * Versioned schema steps, applied in order; the position in this list is the version stored
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 // Keep in file-number order.
-export const migrations: Migration[] = [subscribersMigration, ledgerMigration, confirmationsMigration];
+export const migrations: Migration[] = [subscribersMigration, ledgerMigration, confirmationsMigration, abandonedDigestsMigration];
