@@ -53,14 +53,6 @@ export function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
-/** Base64 in lines of 76 characters (RFC 2045). Slicing is about 3× faster than a regex replace, which showed in the send profile. */
-function base64Lines(text: string): string {
-  const encoded = Buffer.from(text, 'utf8').toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76));
-  return lines.join('\r\n');
-}
-
 /** Whether an address can go in a header as is (else the caller lets nodemailer compose). */
 export function isAsciiAddress(address: string): boolean {
   return ASCII_PRINTABLE.test(address);
@@ -69,8 +61,12 @@ export function isAsciiAddress(address: string): boolean {
 export function prepareMime(config: Config, rendered: RenderedDigest): MimeBuilder {
   const boundary = `tayori-${randomBytes(12).toString('hex')}`;
   const escapeAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const htmlPieces = rendered.html.split(UNSUBSCRIBE_MARKER);
-  const textPieces = rendered.text.split(UNSUBSCRIBE_MARKER);
+  // The variant's bytes are encoded once; per recipient only the link is, and the message is
+  // assembled in one Buffer. Besides the CPU, this keeps the JavaScript heap's churn per message
+  // low: short-lived strings of every message in flight were being promoted to the old
+  // generation, which made a long send's memory peak higher than a short one's.
+  const htmlPieces = rendered.html.split(UNSUBSCRIBE_MARKER).map((piece) => Buffer.from(piece, 'utf8'));
+  const textPieces = rendered.text.split(UNSUBSCRIBE_MARKER).map((piece) => Buffer.from(piece, 'utf8'));
   const fixedHeaders = [
     `From: ${encodeAddress(config.digest.from)}`,
     ...(config.digest.replyTo ? [`Reply-To: ${encodeAddress(config.digest.replyTo)}`] : []),
@@ -80,21 +76,54 @@ export function prepareMime(config: Config, rendered: RenderedDigest): MimeBuild
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
   ].join('\r\n');
+  const textHead = Buffer.from(`--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n`);
+  const htmlHead = Buffer.from(`\r\n--${boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n`);
+  const end = Buffer.from(`\r\n--${boundary}--\r\n`);
   return {
     build({ to, messageId, date, unsubscribeUrl }) {
-      const text = textPieces.join(unsubscribeUrl);
-      const html = htmlPieces.join(escapeAttr(unsubscribeUrl));
-      const message =
-        `${fixedHeaders}\r\n` +
-        `To: ${to}\r\n` +
-        `Message-ID: ${messageId}\r\n` +
-        `Date: ${rfc5322Date(date)}\r\n` +
-        `List-Unsubscribe: <${unsubscribeUrl}>\r\n` +
-        `\r\n` +
-        `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(text)}\r\n` +
-        `--${boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(html)}\r\n` +
-        `--${boundary}--\r\n`;
-      return Buffer.from(message, 'utf8');
+      const headers = Buffer.from(
+        `${fixedHeaders}\r\nTo: ${to}\r\nMessage-ID: ${messageId}\r\nDate: ${rfc5322Date(date)}\r\nList-Unsubscribe: <${unsubscribeUrl}>\r\n\r\n`,
+        'utf8',
+      );
+      const text = joinBytes(textPieces, Buffer.from(unsubscribeUrl, 'utf8')).toString('base64');
+      const html = joinBytes(htmlPieces, Buffer.from(escapeAttr(unsubscribeUrl), 'utf8')).toString('base64');
+      const out = Buffer.allocUnsafe(
+        headers.length + textHead.length + wrappedLength(text.length) + htmlHead.length + wrappedLength(html.length) + end.length,
+      );
+      let at = headers.copy(out, 0);
+      at += textHead.copy(out, at);
+      at = writeBase64Lines(out, at, text);
+      at += htmlHead.copy(out, at);
+      at = writeBase64Lines(out, at, html);
+      end.copy(out, at);
+      return out;
     },
   };
+}
+
+/** `pieces` joined with `separator` between each two. */
+function joinBytes(pieces: Buffer[], separator: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  pieces.forEach((piece, i) => {
+    if (i > 0) parts.push(separator);
+    parts.push(piece);
+  });
+  return Buffer.concat(parts);
+}
+
+/** Base64 text in lines of 76 characters (RFC 2045): its length with the CRLFs between lines. */
+function wrappedLength(chars: number): number {
+  return chars + 2 * Math.max(0, Math.ceil(chars / 76) - 1);
+}
+
+/** Writes `base64` into `out` at `at` in lines of 76 characters; returns the new offset. */
+function writeBase64Lines(out: Buffer, at: number, base64: string): number {
+  for (let i = 0; i < base64.length; i += 76) {
+    if (i > 0) {
+      out[at++] = 0x0d;
+      out[at++] = 0x0a;
+    }
+    at += out.write(base64.slice(i, i + 76), at, 'latin1');
+  }
+  return at;
 }

@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 // Prepared once per connection: compiling SQL on every call costs more than running it.
@@ -209,30 +209,43 @@ export interface ClaimedDelivery extends Recipient {
  */
 export function claimBatch(db: Db, digestId: number, limit: number, now: Date): ClaimedDelivery[] {
   if (limit <= 0) return [];
-  return db
-    .transaction(() => {
-      const iso = now.toISOString();
-      const rows = sql(db, 
-          `SELECT d.id AS delivery_id, d.attempts, s.id, s.email, s.name, s.token, s.categories, s.status
-           FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-           WHERE d.digest_id = ? AND d.status = 'queued' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)
-           ORDER BY d.id LIMIT ?`,
-        )
-        .all(digestId, iso, limit) as Array<RecipientRow & { delivery_id: number; attempts: number; status: string }>;
-      const skip = sql(db, "UPDATE deliveries SET status = 'skipped', last_error = ?, updated_at = ? WHERE id = ?");
-      const take = sql(db, "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id = ?");
-      const claimed: ClaimedDelivery[] = [];
-      for (const row of rows) {
-        if (row.status !== 'active') {
-          skip.run(`subscriber is ${row.status}`, iso, row.delivery_id);
-          continue;
-        }
-        take.run(iso, row.delivery_id);
-        claimed.push({ ...toRecipient(row), deliveryId: row.delivery_id, attempts: row.attempts });
-      }
-      return claimed;
-    })
-    .immediate();
+  let claim = claimTransactions.get(db);
+  if (!claim) claimTransactions.set(db, (claim = db.transaction(claimRows)));
+  return claim.immediate(db, digestId, limit, now.toISOString());
+}
+
+// One transaction function per connection: better-sqlite3 builds a new wrapper (and its
+// statements) for every db.transaction() call, and this one runs thousands of times a send.
+const claimTransactions = new WeakMap<Db, Transaction<typeof claimRows>>();
+
+function claimRows(db: Db, digestId: number, limit: number, iso: string): ClaimedDelivery[] {
+  const rows = sql(db, 
+      `SELECT d.id AS delivery_id, d.attempts, s.id, s.email, s.name, s.token, s.categories, s.status
+       FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+       WHERE d.digest_id = ? AND d.status = 'queued' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)
+       ORDER BY d.id LIMIT ?`,
+    )
+    .all(digestId, iso, limit) as Array<RecipientRow & { delivery_id: number; attempts: number; status: string }>;
+  const skip = sql(db, "UPDATE deliveries SET status = 'skipped', last_error = ?, updated_at = ? WHERE id = ?");
+  const take = sql(db, "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id = ?");
+  const claimed: ClaimedDelivery[] = [];
+  for (const row of rows) {
+    if (row.status !== 'active') {
+      skip.run(`subscriber is ${row.status}`, iso, row.delivery_id);
+      continue;
+    }
+    take.run(iso, row.delivery_id);
+    claimed.push({
+      subscriberId: row.id,
+      email: row.email,
+      name: row.name,
+      token: row.token,
+      categories: parseCategories(row.categories),
+      deliveryId: row.delivery_id,
+      attempts: row.attempts,
+    });
+  }
+  return claimed;
 }
 
 /** Record step, success: only called once the server accepted the message. */
