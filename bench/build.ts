@@ -6,13 +6,19 @@
  *
  * For each N it times, as whole processes (median of several runs, peak RSS from GNU time):
  *   - tayori cold feed build (pages off), and a rebuild with no change;
- *   - tayori cold build with post pages (site.pages: true);
+ *   - tayori cold build with post pages (site.pages: true), on its default threads (one per
+ *     core) and on the main thread alone (--threads 1);
  *   - Hugo's RSS-only build, and Hugo's full build (a page per post plus RSS);
  *   - the naive baseline (bench/naive-baseline.mjs).
  * Prints a Markdown table; the figures go into BENCHMARKS.md.
+ *
+ * The kinds of run take turns (one run of each, then the next round), so that a change in the
+ * machine's load hits them alike. A cold run writes into a folder no run has used: removing a
+ * 400 MB output tree on this machine's disk slows whatever writes next, by up to 2× for a
+ * minute, so old outputs are only moved aside, and removed once every run is done.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus } from './corpus.js';
@@ -41,13 +47,14 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function measure(runs: number, prepare: () => void, run: () => Timing): Timing {
-  const timings: Timing[] = [];
-  for (let i = 0; i < runs; i++) {
-    prepare();
-    timings.push(run());
+/** `runs` rounds of every kind in turn; run(round) does one timed run. Median time, highest peak memory. */
+function measureTogether<K extends string>(runs: number, kinds: Record<K, (round: number) => Timing>): Record<K, Timing> {
+  const timings = Object.fromEntries(Object.keys(kinds).map((k) => [k, [] as Timing[]])) as Record<K, Timing[]>;
+  for (let round = 0; round < runs; round++) {
+    for (const kind of Object.keys(kinds) as K[]) timings[kind].push(kinds[kind](round));
   }
-  return { seconds: median(timings.map((t) => t.seconds)), maxRssMb: Math.max(...timings.map((t) => t.maxRssMb)) };
+  const summary = (list: Timing[]): Timing => ({ seconds: median(list.map((t) => t.seconds)), maxRssMb: Math.max(...list.map((t) => t.maxRssMb)) });
+  return Object.fromEntries(Object.entries(timings).map(([k, list]) => [k, summary(list as Timing[])])) as Record<K, Timing>;
 }
 
 function tayoriConfig(file: string, postsDir: string, outDir: string, cacheDir: string, pages: boolean): void {
@@ -123,6 +130,10 @@ function row(name: string, t: Timing, reference?: Timing): string {
 
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 const bin = path.join(root, 'bin/tayori.js');
+// Every run's output goes below here; a previous benchmark's folder is moved aside, not removed now.
+const runsDir = path.join(work, 'runs');
+const trash = path.join(work, `runs-old-${process.pid}`);
+if (existsSync(runsDir)) renameSync(runsDir, trash);
 const lines: string[] = [];
 const cpus = execFileSync('nproc', { encoding: 'utf8' }).trim();
 lines.push(`Machine: ${cpus} cores, Node ${process.version}, ${execFileSync('hugo', ['version'], { encoding: 'utf8' }).split(' ')[1]}.`);
@@ -132,45 +143,55 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
   const { bytes } = existsSync(path.join(corpus, `post-${String(n - 1).padStart(6, '0')}.md`))
     ? { bytes: Number.NaN }
     : generateCorpus(corpus, n);
-  const out = path.join(work, `out-${n}`);
-  const cache = path.join(work, `cache-${n}`);
-  const feedsConfig = path.join(work, `feeds-${n}.yaml`);
-  const pagesConfig = path.join(work, `pages-${n}.yaml`);
-  tayoriConfig(feedsConfig, corpus, out, cache, false);
-  tayoriConfig(pagesConfig, corpus, out, cache, true);
-  const clean = () => {
-    rmSync(out, { recursive: true, force: true });
-    rmSync(cache, { recursive: true, force: true });
-  };
-  const tayori = (config: string) => () => timed(process.execPath, [bin, 'build', '--config', config, '--now', NOW]);
+  // For building by hand (see BENCHMARKS.md); the timed runs below use fresh folders.
+  tayoriConfig(path.join(work, `feeds-${n}.yaml`), corpus, path.join(work, `out-${n}`), path.join(work, `cache-${n}`), false);
+  tayoriConfig(path.join(work, `pages-${n}.yaml`), corpus, path.join(work, `out-${n}`), path.join(work, `cache-${n}`), true);
 
-  const cold = measure(runs, clean, tayori(feedsConfig));
-  const warm = measure(runs, () => undefined, tayori(feedsConfig)); // output and cache from the last cold run
-  const coldPages = measure(runs, clean, tayori(pagesConfig));
+  /** A tayori build into fresh output and cache folders (`name` and round tell them apart). */
+  const tayoriCold = (name: string, pages: boolean, ...flags: string[]) => (round: number): Timing => {
+    const dir = path.join(runsDir, `${n}-${name}-${round}`);
+    mkdirSync(dir, { recursive: true });
+    tayoriConfig(path.join(dir, 'tayori.yaml'), corpus, path.join(dir, 'out'), path.join(dir, 'cache'), pages);
+    return timed(process.execPath, [bin, 'build', '--config', path.join(dir, 'tayori.yaml'), '--now', NOW, ...flags]);
+  };
+  /** The same build again, over the output and cache that the cold feed build of this round left. */
+  const tayoriWarm = (round: number): Timing =>
+    timed(process.execPath, [bin, 'build', '--config', path.join(runsDir, `${n}-feeds-${round}`, 'tayori.yaml'), '--now', NOW]);
+
   const hugoRssSite = path.join(work, `hugo-rss-${n}`);
   const hugoFullSite = path.join(work, `hugo-full-${n}`);
   hugoSite(hugoRssSite, corpus, true);
   hugoSite(hugoFullSite, corpus, false);
-  const hugo = (site: string) => () => timed('hugo', ['--quiet', '--source', site, '--destination', path.join(site, 'public')]);
-  const hugoClean = (site: string) => () => rmSync(path.join(site, 'public'), { recursive: true, force: true });
-  const hugoRss = measure(runs, hugoClean(hugoRssSite), hugo(hugoRssSite));
-  const hugoFull = measure(runs, hugoClean(hugoFullSite), hugo(hugoFullSite));
-  const naive = measure(runs, () => undefined, () =>
-    timed(process.execPath, [path.join(root, 'bench/naive-baseline.mjs'), corpus, path.join(work, `naive-${n}.xml`)]),
-  );
+  const hugo = (site: string, name: string) => (round: number): Timing =>
+    timed('hugo', ['--quiet', '--source', site, '--destination', path.join(runsDir, `${n}-${name}-${round}`)]);
+  const naive = (): Timing => timed(process.execPath, [path.join(root, 'bench/naive-baseline.mjs'), corpus, path.join(work, `naive-${n}.xml`)]);
+
+  const t = measureTogether(runs, {
+    hugoRss: hugo(hugoRssSite, 'hugo-rss'),
+    naive,
+    cold: tayoriCold('feeds', false),
+    warm: tayoriWarm,
+    hugoFull: hugo(hugoFullSite, 'hugo-full'),
+    coldPages: tayoriCold('pages', true),
+    coldPagesOneThread: tayoriCold('pages-1', true, '--threads', '1'),
+  });
 
   lines.push('');
   lines.push(`### ${n.toLocaleString('en')} posts${Number.isNaN(bytes) ? '' : ` (${(bytes / 1e6).toFixed(0)} MB)`}, median of ${runs} runs`);
   lines.push('');
   lines.push('| run | seconds | vs Hugo (same kind) | peak RSS MB |');
   lines.push('|---|---|---|---|');
-  lines.push(row('Hugo RSS-only build', hugoRss));
-  lines.push(row('naive baseline (gray-matter + marked on every post, feed of 20)', naive, hugoRss));
-  lines.push(row('**tayori cold feed build** (pages off)', cold, hugoRss));
-  lines.push(row('**tayori rebuild, no change**', warm));
-  lines.push(row('Hugo full build (page per post + RSS)', hugoFull));
-  lines.push(row('**tayori cold build with post pages**', coldPages, hugoFull));
-  console.log(lines.slice(-10).join('\n'));
+  lines.push(row('Hugo RSS-only build', t.hugoRss));
+  lines.push(row('naive baseline (gray-matter + marked on every post, feed of 20)', t.naive, t.hugoRss));
+  lines.push(row('**tayori cold feed build** (pages off)', t.cold, t.hugoRss));
+  lines.push(row('**tayori rebuild, no change**', t.warm));
+  lines.push(row('Hugo full build (page per post + RSS)', t.hugoFull));
+  lines.push(row('**tayori cold build with post pages**', t.coldPages, t.hugoFull));
+  lines.push(row('tayori cold build with post pages, main thread only (`--threads 1`)', t.coldPagesOneThread, t.hugoFull));
+  console.log(lines.slice(-11).join('\n'));
 }
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/build.md'), `${lines.join('\n')}\n`);
+// Only now: removing the outputs slows the disk for a while (see the top of this file).
+rmSync(runsDir, { recursive: true, force: true });
+rmSync(trash, { recursive: true, force: true });

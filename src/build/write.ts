@@ -1,6 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { transcode } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 export function contentHash(contents: string | Buffer): string {
   return createHash('sha256').update(contents).digest('base64url');
@@ -12,11 +14,12 @@ export function contentHash(contents: string | Buffer): string {
  * `durable` adds an fsync before the rename, so the new content also survives a power cut;
  * build outputs skip it (it was 40 % of a 1,000-page build, and `tayori build --force`
  * rewrites anything lost), the build cache and other state keep it.
+ * The temporary name needs no random part: a thread renames its temporary file before it
+ * writes the next, so process and thread id tell apart every writer that runs at the same time.
  */
 export function writeAtomic(file: string, contents: string | Buffer, { durable = true } = {}): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'w');
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${threadId}.tmp`);
+  const fd = openCreatingFolder(temp);
   try {
     writeSync(fd, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
     if (durable) fsyncSync(fd);
@@ -31,20 +34,57 @@ export function writeAtomic(file: string, contents: string | Buffer, { durable =
   }
 }
 
+/** Opens `file` for writing; makes its folder only when it is missing (no mkdir call per file otherwise). */
+function openCreatingFolder(file: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(path.dirname(file), { recursive: true });
+    return openSync(file, 'w');
+  }
+}
+
 /**
  * Writes only when the file's content would change, so unchanged feeds keep their mtime
  * (and HTTP caches their validators). `knownHash` is the hash recorded at the last build;
  * when it matches, the file on disk is not even read.
  */
 export function writeIfChanged(file: string, contents: string, knownHash?: string): { written: boolean; hash: string } {
-  const hash = contentHash(contents);
+  // Encoded once, for the hash and the write.
+  const bytes = utf8Bytes(contents);
+  const hash = contentHash(bytes);
   if (knownHash === hash && existsSync(file)) return { written: false, hash };
-  if (knownHash === undefined && fileHash(file) === hash) return { written: false, hash };
-  writeAtomic(file, contents, { durable: false });
+  if (knownHash === undefined) {
+    const onDisk = fileHash(file);
+    if (onDisk === hash) return { written: false, hash };
+    // A new file, in a cold build often in a new folder (one per post page): made here, so
+    // that writeAtomic's open does not fail first.
+    if (onDisk === undefined) mkdirSync(path.dirname(file), { recursive: true });
+  }
+  writeAtomic(file, bytes, { durable: false });
   return { written: true, hash };
 }
 
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * `Buffer.from(text, 'utf8')`, faster for text beyond Latin-1 (Japanese pages): a UTF-16 copy
+ * converted by `transcode` (SIMD) takes half the time of V8's encoder, which goes a character
+ * at a time. `transcode` refuses lone surrogates, which Buffer.from turns into U+FFFD.
+ */
+function utf8Bytes(text: string): Buffer {
+  if (text.length < 4096 || !BEYOND_LATIN1.test(text)) return Buffer.from(text, 'utf8');
+  try {
+    return transcode(Buffer.from(text, 'utf16le'), 'utf16le', 'utf8');
+  } catch {
+    return Buffer.from(text, 'utf8');
+  }
+}
+
+/** Hash of the file's bytes, or undefined when there is no such file (without the cost of an exception). */
 function fileHash(file: string): string | undefined {
+  if (!statSync(file, { throwIfNoEntry: false })) return undefined;
   try {
     return contentHash(readFileSync(file));
   } catch {

@@ -1,10 +1,17 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../content/post.js';
-import { contextFrom, withCommonOptions, type CommonOptions } from './common.js';
+import { contextFrom, UsageError, withCommonOptions, type CommonOptions } from './common.js';
 
 interface BuildFlags extends CommonOptions {
   strict?: boolean;
   force?: boolean;
+  threads?: string;
+}
+
+function threadsFrom(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads: got "${value}", expected a whole number from 1 to 64`);
+  return n;
 }
 
 export function registerBuild(program: Command): void {
@@ -16,8 +23,10 @@ export function registerBuild(program: Command): void {
   )
     .option('--strict', 'exit with code 1 when any post has a problem (bad YAML, bad date, duplicate URL)')
     .option('--force', 'ignore the build cache and check every output file')
+    .option('--threads <n>', 'threads that render post pages (default: one per core for 48 MB of posts or more; 1: main thread only)')
     .action(async (flags: BuildFlags) => {
       const context = contextFrom(flags);
+      const pageThreads = flags.threads === undefined ? undefined : threadsFrom(flags.threads);
       const { build, readConfigText } = await import('../build/build.js');
       const { config } = context.loaded;
       const started = performance.now();
@@ -30,6 +39,7 @@ export function registerBuild(program: Command): void {
         cacheDir: context.resolve(config.paths.cache),
         now: context.clock(),
         force: flags.force,
+        pageThreads,
       });
       const ms = Math.round(performance.now() - started);
 
@@ -44,7 +54,8 @@ export function registerBuild(program: Command): void {
           report.upToDate
             ? `output in ${out}/ is up to date (${report.outputs.length} files) [${ms} ms]`
             : `files written: ${report.written.length} of ${report.outputs.length} in ${out}/` +
-              `${report.removed.length ? `, removed: ${report.removed.length}` : ''} [${ms} ms]`,
+              `${report.removed.length ? `, removed: ${report.removed.length}` : ''} [${ms} ms` +
+              `${report.pageThreads > 1 ? `, pages on ${report.pageThreads} threads` : ''}]`,
           ...report.written.filter((f) => !f.endsWith('.html')).slice(0, 12).map((f) => `  ${out}/${f}`),
         ].join('\n') + '\n',
       );

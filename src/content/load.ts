@@ -5,12 +5,15 @@
  * the closing `---` of the front matter, and bodies are read (from `post.bodyOffset`) only for
  * the posts a feed or page shows.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import type { PostFile } from './files.js';
 import { listPostFiles } from './files.js';
-import { parsePostHead, renderPostContent, type ParsedEntry, type PostFileRef } from './parse.js';
-import type { FullPost, Post, PostContent, PostProblem, SkipReason } from './post.js';
+import { readRange } from './body.js';
+import { parsePostHead, type ParsedEntry, type PostFileRef } from './parse.js';
+import type { Post, PostProblem, SkipReason } from './post.js';
+
+export { loadContent, loadFull, readBody } from './body.js';
 
 const FIRST_CHUNK = 4096;
 /** How much body is read to find the first heading when front matter has no title. */
@@ -93,20 +96,6 @@ export function readHeadBytes(fd: number, read: typeof readSync = readSync): Hea
   }
 }
 
-function readRange(fd: number, offset: number, maxBytes: number): string {
-  const size = fstatSync(fd).size;
-  const want = Math.max(0, Math.min(maxBytes, size - offset));
-  const buf = Buffer.allocUnsafe(want);
-  let got = 0;
-  while (got < want) {
-    const n = readSync(fd, buf, got, want - got, offset + got);
-    if (n === 0) break;
-    got += n;
-  }
-  // A cut in the middle of a character only costs a replacement character at the very end.
-  return new TextDecoder('utf-8').decode(buf.subarray(0, got));
-}
-
 function unreadable(file: PostFileRef, error: unknown): ParsedEntry {
   const code = (error as NodeJS.ErrnoException).code;
   return {
@@ -146,30 +135,6 @@ export function readPostHead(file: PostFile | PostFileRef, config: Config): Pars
   } finally {
     closeSync(fd);
   }
-}
-
-/** The Markdown body of a post (from `post.bodyOffset` to the end of the file). */
-export function readBody(post: Post): string {
-  let fd: number;
-  try {
-    fd = openSync(post.absolutePath, 'r');
-  } catch (error) {
-    throw new Error(`${post.file}: cannot read the post body (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the file changed during the build, run it again`);
-  }
-  try {
-    return readRange(fd, post.bodyOffset, Number.MAX_SAFE_INTEGER);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Reads the body from `post.bodyOffset` and renders it. Throws (naming the file) if the file has gone. */
-export function loadContent(post: Post, config: Config): PostContent {
-  return renderPostContent(post, readBody(post), config);
-}
-
-export function loadFull(post: Post, config: Config): FullPost {
-  return { ...post, ...loadContent(post, config) };
 }
 
 export interface Selection {

@@ -1,5 +1,5 @@
 /**
- * One post file's front matter (and, for the body, Markdown) → `Post` / `PostContent`. Pure: the
+ * One post file's front matter → `Post` (the body → `PostContent` is body.ts). Pure: the
  * caller reads the bytes (content/load.ts); nothing here touches the file system.
  */
 import matter from 'gray-matter';
@@ -7,16 +7,17 @@ import { z } from 'zod';
 import type { Config } from '../config/load.js';
 import { parseDateValue, splitDatePrefix } from './dates.js';
 import type { PostFile } from './files.js';
-import { firstHeading, firstParagraph, renderMarkdown } from './markdown.js';
-import type { Author, Post, PostContent, PostProblem } from './post.js';
-import { htmlToText, normalizeNewlines, readingMinutes, stripXmlInvalid } from './text.js';
+import { firstHeading } from './markdown.js';
+import type { Author, Post, PostProblem } from './post.js';
+import { normalizeNewlines, stripXmlInvalid } from './text.js';
 import { encodePathText, expandPermalink, postUrl } from './urls.js';
 
 export type PostStatus = 'published' | 'draft' | 'unpublished';
 export type ParsedEntry = { ok: true; post: Post; status: PostStatus } | { ok: false; problem: PostProblem };
 export type PostFileRef = Pick<PostFile, 'file' | 'absolutePath'>;
 
-export const DEFAULT_EXCERPT_SEPARATOR = '<!--more-->';
+// Moved to body.ts (rendering threads load it without YAML and zod); kept here for callers.
+export { DEFAULT_EXCERPT_SEPARATOR, renderPostContent } from './body.js';
 
 const scalarText = z.union([z.string(), z.number()]).transform((v) => String(v));
 const nameList = z
@@ -270,27 +271,4 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
 
   const status: PostStatus = data.draft === true ? 'draft' : data.published === false ? 'unpublished' : 'published';
   return { ok: true, post, status };
-}
-
-/**
- * The Markdown body → HTML, excerpt and reading time. Relative links and images in both are
- * made absolute against the post's URL. The excerpt is the front-matter `excerpt` (Markdown),
- * else the body before the excerpt separator (`<!--more-->` unless `excerpt_separator` says
- * otherwise), else the first paragraph.
- */
-export function renderPostContent(post: Post, body: string, config: Config): PostContent {
-  void config; // Rendering needs only the post's URL today; config keeps the signature stable.
-  const source = stripXmlInvalid(normalizeNewlines(body));
-  const html = renderMarkdown(source, post.url);
-
-  let excerptMarkdown: string;
-  if (post.excerptSource !== undefined) {
-    excerptMarkdown = stripXmlInvalid(normalizeNewlines(post.excerptSource));
-  } else {
-    const at = source.indexOf(post.excerptSeparator ?? DEFAULT_EXCERPT_SEPARATOR);
-    excerptMarkdown = at >= 0 ? source.slice(0, at) : firstParagraph(source);
-  }
-  const excerptHtml = excerptMarkdown.trim() ? renderMarkdown(excerptMarkdown, post.url).trim() : '';
-  const readingTime = post.readingTimeOverride ?? readingMinutes(htmlToText(html));
-  return { html, excerptHtml, excerptText: htmlToText(excerptHtml), readingTime };
 }

@@ -76,84 +76,129 @@ export function renderPages(config: Config, posts: FullPost[], templatesDir: str
   return config.site.pages ? [...renderPageFiles(config, posts, templatesDir)] : [];
 }
 
+/** Page files handed out so far: two posts must not share one (a later one would overwrite the first). */
+export class PageFiles {
+  private readonly owners = new Map<string, string>();
+
+  /** The post's page file (pageFileFor); throws, naming both files, when an earlier post has it. */
+  add(post: { path: string; file: string }): string {
+    const file = pageFileFor(post);
+    const earlier = this.owners.get(file);
+    if (earlier !== undefined) {
+      throw new Error(`${post.file}: its page ${file} is also the page of ${earlier}. Fix: change the slug or date of one of them.`);
+    }
+    this.owners.set(file, post.file);
+    return file;
+  }
+}
+
+/** What every page of one build shares: the parsed templates, UI strings, site, feed links, date format. */
+export class PageContext {
+  readonly pages: PageRenderer;
+  readonly text: PageText;
+  readonly site: SiteContext;
+  readonly feeds: ReturnType<typeof feedUrls>;
+  readonly formatDate: (date: Date) => string;
+  /** Feed folder of each category and tag seen (feedDir normalises the name: worth keeping). */
+  private readonly termDirs = new Map<string, string>();
+
+  constructor(
+    readonly config: Config,
+    readonly templatesDir: string,
+  ) {
+    this.pages = new PageRenderer(templatesDir);
+    this.text = pageText(config.site.language);
+    this.site = siteContext(config);
+    this.feeds = feedUrls(config);
+    this.formatDate = dateFormatter(config);
+  }
+
+  termDir(kind: 'category' | 'tag', name: string): string {
+    const key = `${kind}\0${name}`;
+    let dir = this.termDirs.get(key);
+    if (dir === undefined) {
+      dir = feedDir(kind, name);
+      this.termDirs.set(key, dir);
+    }
+    return dir;
+  }
+}
+
+/** One post's page; `file` is its pageFileFor. */
+export function renderPostPage(ctx: PageContext, post: FullPost, file: string): string {
+  const { config, text } = ctx;
+  const root = rootFrom(file);
+  const lang = post.lang ?? config.site.language;
+  return ctx.pages.render('post.html.liquid', {
+    site: ctx.site,
+    text,
+    feeds: ctx.feeds,
+    root,
+    lang,
+    title: `${post.title} | ${config.site.title}`,
+    description: post.excerptText,
+    canonical: post.url,
+    post: {
+      title: post.title,
+      lang,
+      html: post.html,
+      author: post.author.name,
+      dateIso: post.date.toISOString(),
+      dateText: ctx.formatDate(post.date),
+      readingText: text.minutes(post.readingTime),
+      categories: termLinks(ctx, root, 'category', post.categories),
+      tags: termLinks(ctx, root, 'tag', post.tags),
+    },
+  });
+}
+
+/** The front page (the first INDEX_POSTS of `latest`, newest first) and the pages' stylesheet. */
+export function siteFiles(ctx: PageContext, latest: FullPost[]): OutputFile[] {
+  return [
+    { path: 'index.html', contents: renderIndex(ctx, latest.slice(0, INDEX_POSTS)) },
+    { path: 'site.css', contents: readFileSync(templateFile(ctx.templatesDir, 'site.css'), 'utf8') },
+  ];
+}
+
 /**
  * The pages one at a time, so a build over 10,000 posts holds one rendered body at a time
  * (pass a lazy iterable that loads each post as it is reached). Every template is parsed once;
  * each post costs one render. `posts` are newest first; the front page lists the first ones.
+ * (The build renders large sites on several threads instead: build/page-threads.ts.)
  */
 export function* renderPageFiles(config: Config, posts: Iterable<FullPost>, templatesDir: string): Generator<OutputFile> {
-  const pages = new PageRenderer(templatesDir);
-  const text = pageText(config.site.language);
-  const site = siteContext(config);
-  const feeds = feedUrls(config);
-  const formatDate = dateFormatter(config);
-  const seen = new Map<string, string>();
+  const ctx = new PageContext(config, templatesDir);
+  const pageFiles = new PageFiles();
   const latest: FullPost[] = [];
-
   for (const post of posts) {
     if (latest.length < INDEX_POSTS) latest.push(post);
-    const file = pageFileFor(post);
-    const earlier = seen.get(file);
-    if (earlier !== undefined) {
-      throw new Error(`${post.file}: its page ${file} is also the page of ${earlier}. Fix: change the slug or date of one of them.`);
-    }
-    seen.set(file, post.file);
-    const root = rootFrom(file);
-    const lang = post.lang ?? config.site.language;
-    const contents = pages.render('post.html.liquid', {
-      site,
-      text,
-      feeds,
-      root,
-      lang,
-      title: `${post.title} | ${config.site.title}`,
-      description: post.excerptText,
-      canonical: post.url,
-      post: {
-        title: post.title,
-        lang,
-        html: post.html,
-        author: post.author.name,
-        dateIso: post.date.toISOString(),
-        dateText: formatDate(post.date),
-        readingText: text.minutes(post.readingTime),
-        categories: termLinks(root, 'category', post.categories),
-        tags: termLinks(root, 'tag', post.tags),
-      },
-    });
-    yield { path: file, contents };
+    const file = pageFiles.add(post);
+    yield { path: file, contents: renderPostPage(ctx, post, file) };
   }
-
-  yield { path: 'index.html', contents: renderIndex(pages, config, latest, text, formatDate) };
-  yield { path: 'site.css', contents: readFileSync(templateFile(templatesDir, 'site.css'), 'utf8') };
+  yield* siteFiles(ctx, latest);
 }
 
-function termLinks(root: string, kind: 'category' | 'tag', terms: string[]): { name: string; href: string }[] {
+function termLinks(ctx: PageContext, root: string, kind: 'category' | 'tag', terms: string[]): { name: string; href: string }[] {
   return [...new Set(terms)]
     .filter((term) => term.trim() !== '')
-    .map((name) => ({ name, href: `${root}${feedDir(kind, name)}/${FEED_FILES.rss}` }));
+    .map((name) => ({ name, href: `${root}${ctx.termDir(kind, name)}/${FEED_FILES.rss}` }));
 }
 
-function renderIndex(
-  pages: PageRenderer,
-  config: Config,
-  posts: FullPost[],
-  text: PageText,
-  formatDate: (date: Date) => string,
-): string {
+function renderIndex(ctx: PageContext, posts: FullPost[]): string {
+  const { config } = ctx;
   const latest = posts.map((post) => ({
     title: post.title,
     // Relative and still percent-encoded: the front page sits at the site root.
     href: post.path.replace(/^\//, ''),
     lang: post.lang ?? config.site.language,
     dateIso: post.date.toISOString(),
-    dateText: formatDate(post.date),
+    dateText: ctx.formatDate(post.date),
     excerptHtml: post.excerptHtml,
   }));
-  return pages.render('index.html.liquid', {
-    site: siteContext(config),
-    text,
-    feeds: feedUrls(config),
+  return ctx.pages.render('index.html.liquid', {
+    site: ctx.site,
+    text: ctx.text,
+    feeds: ctx.feeds,
     root: '',
     lang: config.site.language,
     title: config.site.title,

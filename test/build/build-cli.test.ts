@@ -162,6 +162,59 @@ describe('tayori build (CLI)', () => {
     configFile();
   });
 
+  it('--threads 2 renders post pages on two threads, byte for byte as the main thread does', () => {
+    const file = path.join(dir, 'tayori.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: false', 'pages: true'));
+    const clean = () => ['public', 'cache'].forEach((d) => rmSync(path.join(dir, d), { recursive: true, force: true }));
+    clean();
+    const single = build('--now', NOW, '--threads', '1');
+    expect(single.code).toBe(0);
+    expect(single.stdout).not.toMatch(/threads/);
+    const expected = snapshot();
+    expect([...expected.keys()].filter((f) => f.endsWith('/index.html')).length).toBeGreaterThanOrEqual(5);
+
+    clean();
+    const threaded = build('--now', NOW, '--threads', '2');
+    expect(threaded.code).toBe(0);
+    expect(threaded.stderr).toBe(single.stderr); // the broken post of an earlier test, warned about alike
+    expect(threaded.stdout).toMatch(/files written: (\d+) of \1 .*, pages on 2 threads\]/);
+    expect(snapshot()).toEqual(expected);
+    expect(readFileSync(path.join(dir, 'cache/manifest.json'), 'utf8')).toContain('index.html');
+
+    // Unchanged pages are not rewritten by the threads either.
+    expect(build('--now', NOW, '--threads', '2', '--force').stdout).toMatch(/files written: 0 of .*pages on 2 threads/);
+    expect(readdirSync(path.join(dir, 'public'), { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
+    configFile();
+  });
+
+  it('a page that fails on a thread fails the build as on the main thread: exit 1, the error named', () => {
+    const templates = path.join(dir, 'broken-templates');
+    cpSync(path.join(projectRoot, 'templates'), templates, { recursive: true });
+    writeFileSync(path.join(templates, 'post.html.liquid'), '<p>{{ post.title | no_such_filter }}</p>\n');
+    const file = path.join(dir, 'tayori.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('pages: false', 'pages: true')
+        .replace(/templates: .*/, `templates: ${JSON.stringify(templates)}`),
+    );
+    const results = ['1', '2'].map((threads) => {
+      rmSync(path.join(dir, 'cache'), { recursive: true, force: true });
+      return build('--now', NOW, '--threads', threads);
+    });
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/tayori: .*no_such_filter/);
+    }
+    configFile();
+  });
+
+  it('rejects --threads 0 with exit code 2', () => {
+    const result = build('--now', NOW, '--threads', '0');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--threads: got "0", expected a whole number/);
+  });
+
   it('every command has --help', () => {
     for (const args of [['--help'], ['build', '--help'], ['subscribers', '--help'], ['digest', '--help'], ['start', '--help']]) {
       const result = runCli(args);

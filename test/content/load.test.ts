@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listPostFiles } from '../../src/content/files.js';
 import { loadContent, loadFull, loadPosts, readHeadBytes, readPostHead, selectPublished } from '../../src/content/load.js';
-import type { ParsedEntry } from '../../src/content/parse.js';
+import { renderPostContent, type ParsedEntry } from '../../src/content/parse.js';
 import { tempDir } from '../helpers/paths.js';
 import { fileRef, post, testConfig, writeFiles } from './support.js';
 
@@ -133,6 +133,24 @@ describe('readPostHead', () => {
   it('reads the first heading from the body when there is no title', () => {
     writeFiles(dir, { '2026-01-01-x.md': post(['date: 2026-01-01'], 'Intro line\n\n## 見出し **太字**\n') });
     expect(okPost(read('2026-01-01-x.md')).title).toBe('見出し 太字');
+  });
+
+  it('decodes bodies as TextDecoder does: invalid UTF-8 becomes U+FFFD, a BOM at the start of the body is dropped', () => {
+    const bodies: Record<string, Buffer> = {
+      'valid.md': Buffer.from('日本語の本文 🎉 é\n'),
+      'invalid.md': Buffer.concat([Buffer.from('前 '), Buffer.from([0xff, 0xfe, 0x20, 0xe3, 0x81, 0x20, 0xc0, 0xaf, 0x20, 0xed, 0xa0, 0x80]), Buffer.from(' 後\n')]),
+      'cut.md': Buffer.concat([Buffer.from('最後の文字が欠けた'), Buffer.from([0xe6, 0x96])]),
+      'bom.md': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from('二つの BOM\n')]),
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      // No front matter: the body is the whole file, decoded from its first byte.
+      writeFiles(dir, { [`2026-01-01-${name}`]: body });
+      const found = okPost(read(`2026-01-01-${name}`));
+      const expected = loadContent({ ...found, bodyOffset: 0 }, config);
+      expect(expected.html, name).toBe(renderPostContent(found, new TextDecoder('utf-8').decode(body), config).html);
+    }
+    const invalid = loadContent(okPost(read('2026-01-01-invalid.md')), config).html;
+    expect(invalid).toContain('\uFFFD');
   });
 });
 
