@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Progress } from '../digest/run.js';
 import { contextFrom, UsageError, withCommonOptions, type CommandContext, type CommonOptions } from './common.js';
 
 interface PreviewFlags extends CommonOptions {
@@ -140,8 +141,7 @@ export function registerDigest(program: Command): void {
 }
 
 async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof setup>>): Promise<void> {
-  const { createMailer } = await import('../mail/transport.js');
-  const mailer = createMailer(s.config, context.env, context.resolve(s.config.paths.outbox));
+  const { sendDigestOnThread } = await import('../digest/send-thread.js');
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -164,32 +164,33 @@ async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof se
   }
   let lastStep = -1;
   let started = false;
+  const onProgress = (p: Progress) => {
+    const done = p.sent + p.failed + p.skipped;
+    if (bar) {
+      if (!started) bar.start(p.total, done, { failed: p.failed, queued: p.queued });
+      started = true;
+      bar.update(done, { failed: p.failed, queued: p.queued });
+      return;
+    }
+    // Plain lines when not on a terminal: one per 10 % (and the first).
+    const step = p.total === 0 ? 10 : Math.floor((done / p.total) * 10);
+    if (step !== lastStep) {
+      lastStep = step;
+      process.stdout.write(`progress: ${done}/${p.total} done (sent ${p.sent}, failed ${p.failed}, skipped ${p.skipped}, queued ${p.queued})\n`);
+    }
+  };
   try {
-    const summary = await s.run.sendDigest({
+    // On a thread of its own with a bounded heap, so memory stays flat however long the list (send-thread.ts).
+    const job = {
       config: s.config,
-      db: s.db,
-      mailer,
-      posts: s.posts,
-      loadFull: s.loadFull,
-      now: s.now,
+      databaseFile: context.resolve(s.config.paths.database),
+      outboxDir: context.resolve(s.config.paths.outbox),
       templatesDir: s.templatesDir,
-      signal: controller.signal,
-      onProgress: (p) => {
-        const done = p.sent + p.failed + p.skipped;
-        if (bar) {
-          if (!started) bar.start(p.total, done, { failed: p.failed, queued: p.queued });
-          started = true;
-          bar.update(done, { failed: p.failed, queued: p.queued });
-          return;
-        }
-        // Plain lines when not on a terminal: one per 10 % (and the first).
-        const step = p.total === 0 ? 10 : Math.floor((done / p.total) * 10);
-        if (step !== lastStep) {
-          lastStep = step;
-          process.stdout.write(`progress: ${done}/${p.total} done (sent ${p.sent}, failed ${p.failed}, skipped ${p.skipped}, queued ${p.queued})\n`);
-        }
-      },
-    });
+      posts: s.posts,
+      now: s.now,
+      env: context.env,
+    };
+    const { summary, mailer } = await sendDigestOnThread(job, { signal: controller.signal, onProgress });
     bar?.stop();
     if (summary.status === 'no-posts') {
       process.stdout.write(`No new posts since ${fmtDate(summary.periodStart!)}: no digest sent.\n`);
@@ -204,7 +205,7 @@ async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof se
       `${summary.resumed ? 'Resumed' : 'Sent'} digest #${summary.digestId} (${summary.posts} post(s)): ${summary.subject}\n` +
         (summary.recovered ? `recovered ${summary.recovered} delivery(ies) left in flight by an interrupted run\n` : '') +
         `sent ${summary.sent}, retried ${summary.retried}, failed ${summary.failed}, bounced ${summary.bounced}, skipped ${summary.skipped}, ` +
-        `remaining ${summary.remaining}; ${secs.toFixed(1)} s, ${summary.perSecond.toFixed(1)} messages/s (${mailer.kind})\n`,
+        `remaining ${summary.remaining}; ${secs.toFixed(1)} s, ${summary.perSecond.toFixed(1)} messages/s (${mailer})\n`,
     );
     if (summary.status === 'incomplete') {
       process.stderr.write(`tayori: digest #${summary.digestId} is not finished: ${summary.reason}\n`);
@@ -217,6 +218,5 @@ async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof se
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await mailer.close();
   }
 }

@@ -53,10 +53,10 @@ export function registerStart(program: Command): void {
         (level === 'info' ? process.stdout : process.stderr).write(line);
       };
 
-      const [{ build, readConfigText }, { createMailer }, { sendDigest }, { loadPosts, loadFull }] = await Promise.all([
+      const [{ build, readConfigText }, { createMailer }, { sendDigestOnThread }, { loadPosts }] = await Promise.all([
         import('../build/build.js'),
         import('../mail/transport.js'),
-        import('../digest/run.js'),
+        import('../digest/send-thread.js'),
         import('../content/load.js'),
       ]);
 
@@ -66,8 +66,10 @@ export function registerStart(program: Command): void {
       const outDir = context.resolve(config.paths.output);
       const templatesDir = context.resolve(config.paths.templates);
       const cacheDir = context.resolve(config.paths.cache);
-      const db = openDb(context.resolve(config.paths.database));
-      const mailer = createMailer(config, env, context.resolve(config.paths.outbox));
+      const databaseFile = context.resolve(config.paths.database);
+      const outboxDir = context.resolve(config.paths.outbox);
+      const db = openDb(databaseFile);
+      const mailer = createMailer(config, env, outboxDir);
 
       const rebuild = async () => {
         const started = performance.now();
@@ -104,7 +106,9 @@ export function registerStart(program: Command): void {
         sendDigest: async (key, _due, signal) => {
           const now = clock();
           const { posts } = loadPosts(postsDir, config, now);
-          const summary = await sendDigest({ config, db, mailer, posts, loadFull, now, key, signal, templatesDir, resumeAbandoned: false });
+          // As `tayori digest send` does: on a thread with a bounded heap (digest/send-thread.ts).
+          const job = { config, databaseFile, outboxDir, templatesDir, posts, now, key, env, resumeAbandoned: false };
+          const { summary } = await sendDigestOnThread(job, { signal });
           return { ...summary } as Record<string, unknown>;
         },
       });

@@ -40,7 +40,12 @@ export class ThreadedSmtpPool {
   private closing: Promise<void> | undefined;
 
   constructor(setup: SmtpThreadSetup) {
-    this.worker = startWorker(new URL('./smtp-worker.js', import.meta.url), { workerData: setup });
+    // A capped heap: V8 then collects as it goes instead of letting garbage pile up to a multiple
+    // of the live heap (see digest/send-thread.ts); the sessions keep only the messages in transfer.
+    this.worker = startWorker(new URL('./smtp-worker.js', import.meta.url), {
+      workerData: setup,
+      resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 12 },
+    });
     // Only messages under way keep the process alive, as sockets of an idle pool would not.
     this.worker.unref();
     this.worker.on('message', (reply: SmtpThreadReply) => this.settle(reply));
