@@ -12,11 +12,20 @@ import { htmlToText, normalizeNewlines, readingMinutes, stripXmlInvalid } from '
 
 export const DEFAULT_EXCERPT_SEPARATOR = '<!--more-->';
 
+/**
+ * Bytes read go into one buffer kept for the next read (they are decoded to a string at once):
+ * a fresh buffer the size of each post body cost page faults on every post.
+ */
+let scratch = Buffer.alloc(0);
+const SCRATCH_MAX = 4 * 1024 * 1024;
+
 /** Up to `maxBytes` of an open file from `offset`, decoded. */
 export function readRange(fd: number, offset: number, maxBytes: number): string {
   const size = fstatSync(fd).size;
   const want = Math.max(0, Math.min(maxBytes, size - offset));
-  const buf = Buffer.allocUnsafe(want);
+  // (An unusually large body gets a buffer of its own, not kept.)
+  if (scratch.length < want && want <= SCRATCH_MAX) scratch = Buffer.allocUnsafeSlow(Math.max(want, Math.min(scratch.length * 2, SCRATCH_MAX), 64 * 1024));
+  const buf = want <= scratch.length ? scratch : Buffer.allocUnsafe(want);
   let got = 0;
   while (got < want) {
     const n = readSync(fd, buf, got, want - got, offset + got);
