@@ -109,7 +109,8 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, n: number): Promise<{ st
     }
   });
   return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the summary line may still be in the pipe when the process exits.
+    child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`tayori ${args.join(' ')} exited with ${code}:\n${stdout}`));
       const peakKb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
       resolve({ stdout, peakRssMb: peakKb / 1024, rssAt10, rssAt90, seconds: (performance.now() - started) / 1000 });

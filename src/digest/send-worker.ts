@@ -7,9 +7,9 @@ import { loadFull } from '../content/body.js';
 import { createMailer } from '../mail/transport.js';
 import { openDb } from '../store/db.js';
 import { sendDigest, type DigestSummary, type Progress } from './run.js';
-import { PROGRESS_EVERY_MS, type SendJob, type SendThreadReply, type SendThreadRequest } from './send-thread.js';
+import { PROGRESS_EVERY_MS, type SendThreadData, type SendThreadReply, type SendThreadRequest } from './send-thread.js';
 
-const job = workerData as SendJob;
+const job = workerData as SendThreadData;
 const port = parentPort!;
 const controller = new AbortController();
 port.on('message', (request: SendThreadRequest) => {
@@ -17,7 +17,7 @@ port.on('message', (request: SendThreadRequest) => {
 });
 
 const post = (reply: SendThreadReply) => port.postMessage(reply);
-let reported = 0;
+let reported = -Infinity;
 let latest: Progress | undefined;
 const onProgress = (progress: Progress) => {
   latest = progress;
@@ -39,6 +39,9 @@ try {
   try {
     const mailer = createMailer(job.config, job.env, job.outboxDir);
     kind = mailer.kind;
+    // Aborted while this thread was starting: the message above would be read only at the
+    // send's first wait, after a first batch had gone out.
+    if (Atomics.load(job.abortFlag, 0) === 1) controller.abort();
     try {
       summary = await sendDigest({
         config: job.config,
@@ -63,6 +66,7 @@ try {
   post({ type: 'done', summary, mailer: kind });
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
-  post({ type: 'failed', error: { name: e.name, message: e.message, stack: e.stack } });
+  const code = (e as NodeJS.ErrnoException).code;
+  post({ type: 'failed', error: { name: e.name, message: e.message, ...(code ? { code } : {}), stack: e.stack } });
 }
 port.close();

@@ -76,6 +76,20 @@ describe('sendDigestOnThread', () => {
     expect(smtp.received.length).toBe(60);
   });
 
+  it('a signal aborted before the thread has started sends nothing; the next run sends it all', async () => {
+    const config = digestConfig();
+    smtp = await startTestSmtp();
+    addActive(db, 20, MONDAY);
+    const controller = new AbortController();
+    controller.abort();
+    const first = await sendDigestOnThread(job(config, { SMTP_URL: smtp.url }), { signal: controller.signal });
+    expect(first.summary).toMatchObject({ status: 'incomplete', sent: 0, remaining: 20 });
+    expect(smtp.received.length).toBe(0);
+    const second = await sendDigestOnThread(job(config, { SMTP_URL: smtp.url }));
+    expect(second.summary).toMatchObject({ status: 'sent', sent: 20 });
+    expect(smtp.received.length).toBe(20);
+  });
+
   it('an error in the thread comes back with its name and message, and nothing is sent', async () => {
     const config = digestConfig();
     smtp = await startTestSmtp();
