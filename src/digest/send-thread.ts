@@ -4,8 +4,8 @@ import { startWorker } from '../threads/start.js';
 import type { DigestSummary, Progress } from './run.js';
 
 /**
- * `sendDigest` on a thread of its own, with a bounded heap: how `tayori digest send` and the
- * scheduler run a real send. The ledger, the MIME fill-in and the SMTP thread are the same as
+ * `sendDigest` on a thread of its own, with a small young generation: how `tayori digest send`
+ * and the scheduler run a real send. The ledger, the MIME fill-in and the SMTP thread are the same as
  * in-process; the thread opens its own connection to the store and makes its own mailer.
  *
  * Why a thread: each message leaves a little garbage that outlives the young generation (about
