@@ -180,7 +180,7 @@ async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof se
     }
   };
   try {
-    // On a thread of its own with a bounded heap, so memory stays flat however long the list (send-thread.ts).
+    // On a thread of its own with a small young generation, so memory stays flat however long the list (send-thread.ts).
     const job = {
       config: s.config,
       databaseFile: context.resolve(s.config.paths.database),
