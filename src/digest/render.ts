@@ -82,7 +82,8 @@ export function renderDigest(templates: DigestTemplates, config: Config, posts: 
   return { subject, html, text };
 }
 
-function escapeAttribute(value: string): string {
+/** The unsubscribe link as it stands in the HTML's href (personalize and the prebuilt MIME must agree). */
+export function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
