@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/load.js';
 import type { PostFile } from '../content/files.js';
@@ -11,42 +10,43 @@ import { planFeeds } from '../feeds/plan.js';
 import { INDEX_POSTS, PageContext, PageFiles, renderPageFiles, siteFiles } from '../pages/render.js';
 import type { BuildOptions, BuildReport } from './build.js';
 import { CACHE_VERSION, readManifest, writeCache, type BuildSummary, type Manifest } from './cache.js';
-import { MIN_BYTES_FOR_THREADS, PageThreads } from './page-threads.js';
+import { EarlyPages } from './early-pages.js';
+import { renderPageJob } from './page-job.js';
+import type { PageThreads } from './page-threads.js';
 import { writeIfChanged } from './write.js';
+
+/** Front matter files read between two looks at the page threads' answers (about 7 ms). */
+const YIELD_EVERY = 64;
 
 /**
  * The build proper. Every post's front matter is read (cheaply: readPostHead stops at the
  * closing `---`, and the manifest keeps it while a file's size and mtime hold), but a body is
  * read and rendered only for the posts a feed shows, or for every post when pages are on.
  * Output files are written as they are rendered, atomically, and only when they changed.
- * Large sites render their post pages on several threads (page-threads.ts) while the main
- * thread writes the feeds.
+ * Large sites render their post pages on `threads` (page-threads.ts, started by build.ts),
+ * starting while the front matter is read (early-pages.ts); the main thread writes the feeds,
+ * then renders pages too.
  */
-export async function fullBuild(options: BuildOptions, files: PostFile[], fingerprint: string): Promise<BuildReport> {
-  // Started first, so the threads load their modules while the front matter is read.
-  const threads = options.config.site.pages ? startPageThreads(options, files) : undefined;
-  try {
-    return await buildWith(options, files, fingerprint, threads);
-  } finally {
-    await threads?.close();
-  }
-}
-
-async function buildWith(options: BuildOptions, files: PostFile[], fingerprint: string, threads: PageThreads | undefined): Promise<BuildReport> {
+export async function fullBuild(options: BuildOptions, files: PostFile[], fingerprint: string, threads?: PageThreads): Promise<Omit<BuildReport, 'pageThreads'>> {
   const { config, now } = options;
   const previous = readManifest(options.cacheDir);
   const manifest: Manifest = { version: CACHE_VERSION, files: {}, outputs: {} };
-  const entries: ParsedEntry[] = files.map((file) => {
+  const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
+  const early = threads && new EarlyPages(threads, options.outDir, now, knownHash);
+  const entries: ParsedEntry[] = [];
+  for (const file of files) {
     const cached = previous.files[file.file];
     const fresh = !options.force && cached && cached.mtimeMs === file.mtimeMs && cached.size === file.size;
     const entry = fresh ? cached.entry : readPostHead(file, config);
     manifest.files[file.file] = { mtimeMs: file.mtimeMs, size: file.size, entry };
-    return entry;
-  });
+    entries.push(entry);
+    early?.offer(entry);
+    // Lets the threads' answers in, so that they get their next pages while this loop runs.
+    if (early && entries.length % YIELD_EVERY === 0) await new Promise(setImmediate);
+  }
   const selection = selectPublished(entries, now);
 
   const written: string[] = [];
-  const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
   const record = (output: string, result: { written: boolean; hash: string }): void => {
     manifest.outputs[output] = result.hash;
     if (result.written) written.push(output);
@@ -55,23 +55,21 @@ async function buildWith(options: BuildOptions, files: PostFile[], fingerprint: 
     record(output.path, writeIfChanged(path.join(options.outDir, output.path), output.contents, knownHash(output.path)));
   };
 
-  // Every page file is known, and checked for clashes, before any thread renders one.
+  // Every page file is known, and checked for clashes, before the pages are settled.
   const pageFiles = new PageFiles();
-  const pages = threads ? selection.posts.map((post) => ({ post, file: pageFiles.add(post) })) : [];
-  const rendering = threads?.pages(pages.map(({ post, file }) => ({ post, file, knownHash: knownHash(file) })));
-  // Awaited below, after the feeds; until then a failure must not count as unhandled.
-  rendering?.catch(() => undefined);
+  const pages = early ? selection.posts.map((post) => ({ post, file: pageFiles.add(post) })) : [];
 
   const full = memoizedLoader(config);
   for (const spec of planFeeds(config, selection.posts)) {
     renderFeeds(config, spec, spec.posts.map(full)).forEach(emit);
   }
   stylesheetFiles(config, options.templatesDir).forEach(emit);
-  if (rendering) {
+  if (early) {
     const latest = selection.posts.slice(0, INDEX_POSTS).map(full);
-    const results = await rendering;
+    const context = new PageContext(config, options.templatesDir);
+    const results = await early.settle(pages, (job) => renderPageJob(context, config, options.outDir, job));
     pages.forEach(({ file }, i) => record(file, results[i]!));
-    siteFiles(new PageContext(config, options.templatesDir), latest).forEach(emit);
+    siteFiles(context, latest).forEach(emit);
   } else if (config.site.pages) {
     // Lazily: one post body in memory at a time (plus the few that feeds already hold).
     const bodies = function* () {
@@ -97,18 +95,7 @@ async function buildWith(options: BuildOptions, files: PostFile[], fingerprint: 
     nextChangeAt: nextChangeAt?.toISOString() ?? null,
     summary,
   });
-  return { ...summary, written, removed, upToDate: false, nextChangeAt, pageThreads: threads ? threads.size : config.site.pages ? 1 : 0 };
-}
-
-/**
- * Page threads for this build, or undefined to render pages on the main thread: small sites
- * (unless `pageThreads` asks for threads) and one-core machines.
- */
-function startPageThreads(options: BuildOptions, files: PostFile[]): PageThreads | undefined {
-  const markdownBytes = files.reduce((sum, file) => sum + file.size, 0);
-  const count = options.pageThreads ?? (markdownBytes >= MIN_BYTES_FOR_THREADS ? availableParallelism() : 1);
-  if (count < 2) return undefined;
-  return new PageThreads(count, { config: options.config, templatesDir: options.templatesDir, outDir: options.outDir });
+  return { ...summary, written, removed, upToDate: false, nextChangeAt };
 }
 
 /**

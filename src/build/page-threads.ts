@@ -1,18 +1,27 @@
 /**
- * Threads that render post pages (Markdown, LiquidJS: CPU-bound, thousands of pages in a large
- * site). Each thread (page-worker.ts) works on whole pages: it reads the post's body, renders
- * it and the page, and writes the page itself; only the page's hash and whether it was written
- * come back. The main thread hands out small batches as threads ask for more, so one thread's
- * long posts don't leave another idle.
+ * Post pages rendered on worker threads (Markdown, LiquidJS: CPU-bound, thousands of pages in a
+ * large site), and on the main thread too once its own work is done. Each thread
+ * (page-worker.ts) works on whole pages (page-job.ts): it reads the post's body, renders it and
+ * the page, and writes the page itself; only the page's hash and whether it was written come
+ * back.
  *
- * Front matter stays on the main thread. Tried on the threads as well: a fresh thread runs the
- * YAML parser unoptimised for its first thousand files, so two threads made that phase slower
- * and one helping the main thread saved under 0.2 s of a 6.5 s build, for more CPU and code.
+ * Pages are queued as the front matter is read (early-pages.ts), so the threads start on them
+ * while the main thread is still reading. Threads take small batches as they free up, so one
+ * thread's long posts don't leave another idle.
+ *
+ * One worker fewer than there are cores: the main thread renders pages too once it has written
+ * the feeds. At 10,000 posts on 2 cores, one worker and the main thread were as fast as two
+ * workers beside a waiting main thread (faster in 3 of 4 rounds turn about) with one V8 heap
+ * fewer to start, warm up and collect: a peak of 225 MB against 245–250.
+ *
+ * In `tayori start` the build runs beside the HTTP server: the main thread renders a batch at a
+ * time (about 30 ms) and reads front matter 64 files at a time, answering requests in between.
  */
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
-import type { Post } from '../content/post.js';
 import { startWorker } from '../threads/start.js';
+import type { PageJob, PageOutcome } from './page-job.js';
 
 /**
  * Below this much Markdown (the post files' total size) a build renders its pages on the main
@@ -29,6 +38,23 @@ const PAGE_THREAD_YOUNG_MB = 8;
 const BATCH = 32;
 /** Batches queued at each thread, so it never waits for the main thread between two. */
 const BATCHES_AHEAD = 2;
+/**
+ * The same until the main thread joins in (finish): between reading the last front matter and
+ * rendering pages itself, the main thread sorts the posts and writes the feeds without a look at
+ * the threads for about 0.2 s, and two batches last a thread 60 ms.
+ */
+const BATCHES_AHEAD_WHILE_MAIN_BUSY = 8;
+
+/**
+ * Threads that render a build's pages, the main thread included: one per core for sites with
+ * MIN_BYTES_FOR_THREADS of Markdown or more, else the main thread alone; `requested` (tayori
+ * build --threads N) overrides that.
+ */
+export function pageRenderers(requested: number | undefined, files: { size: number }[]): number {
+  if (requested !== undefined) return requested;
+  const markdownBytes = files.reduce((sum, file) => sum + file.size, 0);
+  return markdownBytes >= MIN_BYTES_FOR_THREADS ? availableParallelism() : 1;
+}
 
 export interface PageWorkerData {
   config: Config;
@@ -36,95 +62,100 @@ export interface PageWorkerData {
   outDir: string;
 }
 
-export interface PageJob {
-  post: Post;
-  /** Output file, relative to the output folder (pageFileFor). */
-  file: string;
-  /** Hash recorded at the last build; undefined to compare with the file on disk (or --force). */
-  knownHash?: string;
-}
-
-export interface PageResult {
-  hash: string;
-  written: boolean;
-}
-
-/** A thread's answer to a batch of jobs: a result per job, or the first error's message. */
-export type PageBatchReply = { ok: true; results: PageResult[] } | { ok: false; message: string };
-
 interface Thread {
   worker: Worker;
-  /** [start, end) of the batches sent to this thread and not yet answered, oldest first. */
-  pending: [number, number][];
+  /** Index of the first job of each batch sent to this thread and not yet answered, oldest first. */
+  pending: number[];
 }
 
-/** Page threads. Start them early (they load their modules while the front matter is read); always close(). */
+/** A queue of pages and the threads that render them. Start it early (the threads load their modules meanwhile); always close(). */
 export class PageThreads {
   private readonly threads: Thread[];
-  /** The first thread failure (a module or template that fails to load, a crash), kept for later runs. */
+  private readonly jobs: PageJob[] = [];
+  private readonly outcomes: PageOutcome[] = [];
+  /** Jobs [0, next) are handed out, to a thread or to the main thread. */
+  private next = 0;
+  private answered = 0;
+  /** Set by finish(): no more pages are coming for now, so a batch may be short. */
+  private draining = false;
+  private batchesAhead = BATCHES_AHEAD_WHILE_MAIN_BUSY;
+  /** The first thread failure (a module or template that fails to load, a crash). */
   private error: Error | undefined;
-  private failure: ((error: Error) => void) | undefined;
+  private waiting: { resolve: (outcomes: PageOutcome[]) => void; reject: (error: Error) => void } | undefined;
 
-  constructor(count: number, data: PageWorkerData) {
+  constructor(workers: number, data: PageWorkerData) {
     const script = new URL('./page-worker.js', import.meta.url);
     const resourceLimits = { maxYoungGenerationSizeMb: PAGE_THREAD_YOUNG_MB };
-    this.threads = Array.from({ length: count }, () => ({ worker: startWorker(script, { workerData: data, resourceLimits }), pending: [] }));
+    this.threads = Array.from({ length: workers }, () => ({ worker: startWorker(script, { workerData: data, resourceLimits }), pending: [] }));
     const fail = (error: Error): void => {
       this.error ??= error;
-      this.failure?.(error);
+      this.waiting?.reject(this.error);
+      this.waiting = undefined;
     };
     for (const thread of this.threads) {
       thread.worker.on('error', fail);
       thread.worker.on('exit', (code) => fail(new Error(`a page-rendering thread stopped (exit code ${code}) before its work was done`)));
+      thread.worker.on('message', (outcomes: PageOutcome[]) => {
+        const start = thread.pending.shift()!;
+        outcomes.forEach((outcome, i) => (this.outcomes[start + i] = outcome));
+        this.answered += outcomes.length;
+        this.feed();
+        this.settleIfDone();
+      });
     }
   }
 
-  get size(): number {
-    return this.threads.length;
+  /** Queues a page; returns its index in the outcomes that finish() resolves with. */
+  add(job: PageJob): number {
+    this.jobs.push(job);
+    this.feed();
+    return this.jobs.length - 1;
   }
 
-  /** Renders and writes every job's page; results in the order of `jobs`. Rejects with the first post's error. */
-  pages(jobs: PageJob[]): Promise<PageResult[]> {
-    if (this.error) return Promise.reject(this.error);
-    const results: PageResult[] = new Array(jobs.length);
-    let next = 0;
-    let done = 0;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (error?: Error): void => {
-        if (settled) return;
-        settled = true;
-        this.failure = undefined;
-        for (const thread of this.threads) thread.worker.removeAllListeners('message');
-        if (error) reject(error);
-        else resolve(results);
-      };
-      const send = (thread: Thread): void => {
-        if (next >= jobs.length) return;
-        const range: [number, number] = [next, Math.min(jobs.length, next + BATCH)];
-        next = range[1];
-        thread.pending.push(range);
-        thread.worker.postMessage(jobs.slice(...range));
-      };
-
-      this.failure = finish;
-      if (jobs.length === 0) return finish();
-      for (const thread of this.threads) {
-        thread.worker.on('message', (reply: PageBatchReply) => {
-          if (!reply.ok) return finish(new Error(reply.message));
-          const [start] = thread.pending.shift()!;
-          reply.results.forEach((result, i) => (results[start + i] = result));
-          done += reply.results.length;
-          if (done === jobs.length) return finish();
-          send(thread);
-        });
-        for (let i = 0; i < BATCHES_AHEAD; i++) send(thread);
-      }
-    });
+  /**
+   * Every page queued so far, rendered and written: one outcome per page, by index (a post's
+   * error is its outcome; a thread that fails rejects). `here` renders pages on this thread
+   * meanwhile, a batch at a time, letting the threads' answers in between.
+   */
+  async finish(here?: (job: PageJob) => PageOutcome): Promise<PageOutcome[]> {
+    this.draining = true;
+    if (here) this.batchesAhead = BATCHES_AHEAD;
+    this.feed();
+    while (here && this.error === undefined && this.next < this.jobs.length) {
+      const start = this.next;
+      this.next = Math.min(this.jobs.length, start + BATCH);
+      for (let i = start; i < this.next; i++) this.outcomes[i] = here(this.jobs[i]!);
+      this.answered += this.next - start;
+      await new Promise(setImmediate);
+    }
+    if (this.error) throw this.error;
+    if (this.answered === this.jobs.length) return [...this.outcomes];
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
   async close(): Promise<void> {
-    this.failure = undefined;
+    this.waiting = undefined;
     await Promise.all(this.threads.map((thread) => thread.worker.removeAllListeners().terminate()));
+  }
+
+  /** Tops up every thread to `batchesAhead` batches, while whole batches (or, draining, any pages) are queued. */
+  private feed(): void {
+    for (const thread of this.threads) {
+      while (thread.pending.length < this.batchesAhead) {
+        const queued = this.jobs.length - this.next;
+        if (queued === 0 || (queued < BATCH && !this.draining)) return;
+        const start = this.next;
+        this.next = Math.min(this.jobs.length, start + BATCH);
+        thread.pending.push(start);
+        thread.worker.postMessage(this.jobs.slice(start, this.next));
+      }
+    }
+  }
+
+  private settleIfDone(): void {
+    if (this.waiting && this.answered === this.jobs.length) {
+      this.waiting.resolve([...this.outcomes]);
+      this.waiting = undefined;
+    }
   }
 }

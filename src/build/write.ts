@@ -56,11 +56,10 @@ export function writeIfChanged(file: string, contents: string, knownHash?: strin
   const hash = contentHash(bytes);
   if (knownHash === hash && existsSync(file)) return { written: false, hash };
   if (knownHash === undefined) {
-    const onDisk = fileHash(file);
-    if (onDisk === hash) return { written: false, hash };
-    // A new file, in a cold build often in a new folder (one per post page): made here, so
-    // that writeAtomic's open does not fail first.
-    if (onDisk === undefined) mkdirSync(path.dirname(file), { recursive: true });
+    // Compared with the file on disk, unless its folder did not exist: in a cold build, every
+    // post page's folder is made here (one stat fewer per page), before writeAtomic opens a file in it.
+    const madeFolder = mkdirSync(path.dirname(file), { recursive: true }) !== undefined;
+    if (!madeFolder && fileHash(file) === hash) return { written: false, hash };
   }
   writeAtomic(file, bytes, { durable: false });
   return { written: true, hash };
