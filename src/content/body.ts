@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import { renderMarkdown, renderMarkdownWithFirstBlock } from './markdown.js';
 import type { FullPost, Post, PostContent } from './post.js';
-import { htmlToText, normalizeNewlines, readingMinutes, stripXmlInvalid } from './text.js';
+import { htmlToText, normalizeNewlines, readingMinutesOfHtml, stripXmlInvalid } from './text.js';
 
 export const DEFAULT_EXCERPT_SEPARATOR = '<!--more-->';
 
@@ -93,6 +93,6 @@ export function renderPostContent(post: Post, body: string, config: Config): Pos
     excerptMarkdown = separator >= 0 ? source.slice(0, separator) : firstBlock;
   }
   const excerptHtml = excerptMarkdown.trim() ? renderMarkdown(excerptMarkdown, post.url).trim() : '';
-  const readingTime = post.readingTimeOverride ?? readingMinutes(htmlToText(html));
+  const readingTime = post.readingTimeOverride ?? readingMinutesOfHtml(html);
   return { html, excerptHtml, excerptText: htmlToText(excerptHtml), readingTime };
 }

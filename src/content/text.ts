@@ -49,29 +49,111 @@ export function decodeEntities(s: string): string {
  * whitespace collapsed.
  */
 export function htmlToText(html: string): string {
+  return collapseWhitespace(textOfHtml(html));
+}
+
+/** Minutes to read a post's HTML: readingMinutes of its text (whitespace needs no collapsing to count words). */
+export function readingMinutesOfHtml(html: string): number {
+  return readingMinutes(textOfHtml(html));
+}
+
+/** htmlToText without collapsing whitespace (half its time on a long post). */
+function textOfHtml(html: string): string {
   const text = html
     .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
     .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(/<\/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|hr|figure|figcaption|section|article)\b[^>]*>/gi, ' ')
     .replace(/<[^>]*>/g, '');
-  return collapseWhitespace(decodeEntities(text));
+  return decodeEntities(text);
 }
 
 export function collapseWhitespace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-/** Han, kana, Hangul and CJK punctuation: read by the character, not the word. */
-const CJK_CHAR = /[\u3000-\u303F\u3040-\u30FF\u31F0-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\uAC00-\uD7AF]|[\uD840-\uD87F][\uDC00-\uDFFF]/g;
-
 /** Reading speeds: Japanese (and other CJK) text ~500 characters a minute, other text ~200 words a minute. */
 export const CJK_CHARS_PER_MINUTE = 500;
 export const WORDS_PER_MINUTE = 200;
 
-/** Minutes to read `text` (plain text), rounded up, at least 1. */
+/**
+ * Minutes to read `text` (plain text), rounded up, at least 1. CJK characters (isCjkUnit, and
+ * the ideographs U+20000–U+2FFFF) count one by one; the rest is split into words at whitespace
+ * (JavaScript's `\s`) and at CJK characters, and a word counts when it holds a letter or digit.
+ * One pass over the text: the regular expressions this replaced made an array of every Japanese
+ * character and took 0.8 ms for a 30 KB post, longer than its Markdown.
+ */
 export function readingMinutes(text: string): number {
-  const cjk = text.match(CJK_CHAR)?.length ?? 0;
-  const rest = text.replace(CJK_CHAR, ' ');
-  const words = rest.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+  const { cjk, words } = readingCounts(text);
   return Math.max(1, Math.ceil(cjk / CJK_CHARS_PER_MINUTE + words / WORDS_PER_MINUTE));
+}
+
+/** The CJK characters and the words that readingMinutes counts. */
+export function readingCounts(text: string): { cjk: number; words: number } {
+  let cjk = 0;
+  let words = 0;
+  let inWord = false;
+  let counted = false; // the current word has a letter or digit, and is in `words`
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    let width = 1;
+    let separator: boolean;
+    if (c < 0x80) {
+      separator = c === 0x20 || (c >= 0x09 && c <= 0x0d);
+    } else if (isCjkUnit(c)) {
+      cjk++;
+      separator = true;
+    } else if (c >= 0xd800 && c <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      width = 2;
+      separator = c >= 0xd840 && c <= 0xd87f; // U+20000–U+2FFFF: CJK ideographs
+      if (separator) cjk++;
+    } else {
+      separator = isSpace(c);
+    }
+    if (separator) {
+      inWord = false;
+    } else {
+      if (!inWord) counted = false;
+      inWord = true;
+      if (!counted && isLetterOrDigitAt(text, i, c)) {
+        counted = true;
+        words++;
+      }
+    }
+    i += width;
+  }
+  return { cjk, words };
+}
+
+/** Han, kana, Hangul, CJK punctuation and full-width forms: read by the character, not the word. */
+function isCjkUnit(c: number): boolean {
+  return (
+    (c >= 0x3000 && c <= 0x30ff) ||
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0x31f0 && c <= 0x31ff) ||
+    (c >= 0x3400 && c <= 0x4dbf) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0xff00 && c <= 0xffef) ||
+    (c >= 0xac00 && c <= 0xd7af)
+  );
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** JavaScript's `\s`. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/uy;
+
+/** Whether the character at `i` (a code unit `c`, or the pair starting there) is a letter or digit. */
+function isLetterOrDigitAt(text: string, i: number, c: number): boolean {
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+  LETTER_OR_DIGIT.lastIndex = i;
+  return LETTER_OR_DIGIT.test(text);
 }
