@@ -72,7 +72,7 @@ const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
  * converted by `transcode` (SIMD) takes half the time of V8's encoder, which goes a character
  * at a time. `transcode` refuses lone surrogates, which Buffer.from turns into U+FFFD.
  */
-function utf8Bytes(text: string): Buffer {
+export function utf8Bytes(text: string): Buffer {
   if (text.length < 4096 || !BEYOND_LATIN1.test(text)) return Buffer.from(text, 'utf8');
   const units = utf16Scratch(text.length * 2);
   units.write(text, 0, 'utf16le');
