@@ -8,12 +8,13 @@
  * sums each stage's time over the pages (garbage collection counts where it falls):
  *   front matter  readPostHead: open, read the head, gray-matter + js-yaml, the schema, dates, URL
  *   read body     readBody: open, read, decode
- *   Markdown      renderPostContent: marked (body and excerpt), links made absolute, reading time
+ *   Markdown      renderPostContent: marked (body and excerpt), links made absolute
  *   template      renderPostPage: LiquidJS, post.html.liquid inside layout.liquid
  *   encode + hash the page's UTF-8 bytes and their SHA-256 (the build cache's record)
  *   write         the page's folder, then a temporary file renamed into place
- * Apart from the sum: the reading time of a post without `reading_time` in its front matter
- * (the corpus, like the seeds, always has one; most Jekyll posts don't).
+ * Apart from the sum: the reading time that renderPostContent adds for a post without
+ * `reading_time` in its front matter (the corpus, like the seeds, always has one; most Jekyll
+ * posts don't).
  * The sum divided by the cores is a floor: a build over N posts can't be faster than that,
  * even with every core busy all the time and nothing else to do (no start-up, no threads to
  * feed, no feeds, no build cache). The build's own time is in bench/build.ts.
@@ -30,8 +31,8 @@ import { contentHash, utf8Bytes, writeAtomic } from '../src/build/write.js';
 import { parseConfig } from '../src/config/load.js';
 import { renderPostContent } from '../src/content/body.js';
 import { listPostFiles } from '../src/content/files.js';
-import { readingMinutesOfHtml } from '../src/content/text.js';
 import { readBody, readPostHead } from '../src/content/load.js';
+import { readingMinutesOfHtml } from '../src/content/text.js';
 import { PageContext, pageFileFor, renderPostPage } from '../src/pages/render.js';
 import { generateCorpus } from './corpus.js';
 import { hugoSite } from './hugo.js';
@@ -63,9 +64,9 @@ const runs = path.join(work, `pages-runs-${process.pid}`);
 /** Seconds per stage for one pass over every post, writing into `outDir`. */
 function stagePass(outDir: string): Record<Stage, number> {
   const spent = Object.fromEntries(TIMED.map((s) => [s, 0])) as Record<Stage, number>;
-  const timed = <T>(stage: Stage, work: () => T): T => {
+  const timed = <T>(stage: Stage, run: () => T): T => {
     const start = performance.now();
-    const result = work();
+    const result = run();
     spent[stage] += performance.now() - start;
     return result;
   };
