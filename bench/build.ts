@@ -7,7 +7,8 @@
  * For each N it times, as whole processes (median of several runs, peak RSS from GNU time):
  *   - tayori cold feed build (pages off), and a rebuild with no change;
  *   - tayori cold build with post pages (site.pages: true), on its default threads (one per
- *     core) and on the main thread alone (--threads 1);
+ *     core) and on the main thread alone (--threads 1); and once more over the same posts
+ *     without `excerpt` and `reading_time` (corpus.ts `plain`), as most Jekyll posts come;
  *   - Hugo's RSS-only build, and Hugo's full build (a page per post plus RSS);
  *   - the naive baseline (bench/naive-baseline.mjs).
  * Prints a Markdown table; the figures go into BENCHMARKS.md.
@@ -107,11 +108,15 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
   tayoriConfig(path.join(work, `feeds-${n}.yaml`), corpus, path.join(work, `out-${n}`), path.join(work, `cache-${n}`), false);
   tayoriConfig(path.join(work, `pages-${n}.yaml`), corpus, path.join(work, `out-${n}`), path.join(work, `cache-${n}`), true);
 
+  // The same posts as most Jekyll posts are written, without excerpt and reading_time.
+  const plainCorpus = path.join(work, `corpus-plain-${n}`);
+  if (!existsSync(path.join(plainCorpus, `post-${String(n - 1).padStart(6, '0')}.md`))) generateCorpus(plainCorpus, n, { plain: true });
+
   /** A tayori build into fresh output and cache folders (`name` and round tell them apart). */
-  const tayoriCold = (name: string, pages: boolean, ...flags: string[]) => (round: number): Timing => {
+  const tayoriCold = (name: string, pages: boolean, flags: string[] = [], postsDir = corpus) => (round: number): Timing => {
     const dir = path.join(runsDir, `${n}-${name}-${round}`);
     mkdirSync(dir, { recursive: true });
-    tayoriConfig(path.join(dir, 'tayori.yaml'), corpus, path.join(dir, 'out'), path.join(dir, 'cache'), pages);
+    tayoriConfig(path.join(dir, 'tayori.yaml'), postsDir, path.join(dir, 'out'), path.join(dir, 'cache'), pages);
     return timed(process.execPath, [bin, 'build', '--config', path.join(dir, 'tayori.yaml'), '--now', NOW, ...flags]);
   };
   /** The same build again, over the output and cache that the cold feed build of this round left. */
@@ -133,7 +138,8 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
     warm: tayoriWarm,
     hugoFull: hugo(hugoFullSite, 'hugo-full'),
     coldPages: tayoriCold('pages', true),
-    coldPagesOneThread: tayoriCold('pages-1', true, '--threads', '1'),
+    coldPagesOneThread: tayoriCold('pages-1', true, ['--threads', '1']),
+    coldPagesPlain: tayoriCold('pages-plain', true, [], plainCorpus),
   });
 
   lines.push('');
@@ -148,7 +154,8 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
   lines.push(row('Hugo full build (page per post + RSS)', t.hugoFull));
   lines.push(row('**tayori cold build with post pages**', t.coldPages, t.hugoFull));
   lines.push(row('tayori cold build with post pages, main thread only (`--threads 1`)', t.coldPagesOneThread, t.hugoFull));
-  console.log(lines.slice(-11).join('\n'));
+  lines.push(row('tayori cold build with post pages, the posts without `excerpt` and `reading_time`', t.coldPagesPlain, t.hugoFull));
+  console.log(lines.slice(-12).join('\n'));
 }
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/build.md'), `${lines.join('\n')}\n`);

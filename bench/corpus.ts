@@ -3,6 +3,9 @@
  * a `2025-12-17 20:38:36 +0000` string date, Japanese categories and tags, a Markdown excerpt,
  * reading_time, and Japanese bodies of 5–60 KB. The text is made here from a small phrase
  * list (no seed text is copied). Deterministic: the same N gives the same files.
+ *
+ * `plain`: the same posts without `excerpt` and `reading_time`, as most Jekyll posts are
+ * written: tayori then takes the first paragraph as the excerpt and computes the reading time.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +37,7 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-export function generateCorpus(dir: string, count: number): { bytes: number } {
+export function generateCorpus(dir: string, count: number, { plain = false } = {}): { bytes: number } {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const random = rng(count);
@@ -66,8 +69,7 @@ export function generateCorpus(dir: string, count: number): { bytes: number } {
       `categories: ["${category}"]`,
       `tags: [${tags.map((t) => `"${t}"`).join(', ')}]`,
       'author: "ベンチ編集部"',
-      `excerpt: "**記事 ${i + 1}** の要点を短くまとめます。"`,
-      `reading_time: ${Math.max(1, Math.round(target / 1500))}`,
+      ...(plain ? [] : [`excerpt: "**記事 ${i + 1}** の要点を短くまとめます。"`, `reading_time: ${Math.max(1, Math.round(target / 1500))}`]),
       '---',
       '',
       paragraphs.join('\n\n'),
