@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, htmlToText, readingCounts, stripXmlInvalid } from '../../src/content/text.js';
+import { collapseWhitespace, decodeEntities, htmlToText, readingCounts, readingMinutesOfHtml, stripXmlInvalid } from '../../src/content/text.js';
 import { absolutizeHtml, encodePathText, expandPermalink } from '../../src/content/urls.js';
 
 describe('stripXmlInvalid', () => {
@@ -23,15 +23,21 @@ describe('htmlToText', () => {
 });
 
 describe('readingCounts', () => {
-  /** The definition, as regular expressions (what readingCounts replaced): the reference. */
+  /**
+   * The definition, as the regular expressions readingCounts replaced, which ran on htmlToText's
+   * output: whitespace collapsed first (so the ideographic space U+3000 was a space, not CJK).
+   */
   const CJK = /[\u3000-\u303F\u3040-\u30FF\u31F0-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\uAC00-\uD7AF]|[\uD840-\uD87F][\uDC00-\uDFFF]/g;
-  const reference = (text: string) => ({
-    cjk: text.match(CJK)?.length ?? 0,
-    words: text
-      .replace(CJK, ' ')
-      .split(/\s+/)
-      .filter((w) => /[\p{L}\p{N}]/u.test(w)).length,
-  });
+  const reference = (raw: string) => {
+    const text = collapseWhitespace(raw);
+    return {
+      cjk: text.match(CJK)?.length ?? 0,
+      words: text
+        .replace(CJK, ' ')
+        .split(/\s+/)
+        .filter((w) => /[\p{L}\p{N}]/u.test(w)).length,
+    };
+  };
   // Every kind of character the definition tells apart: ASCII and other letters and digits,
   // marks and symbols, each JavaScript whitespace, CJK in and out of the ranges, surrogate
   // pairs (emoji, a CJK ideograph, a math letter) and lone surrogates.
@@ -52,6 +58,13 @@ describe('readingCounts', () => {
       const text = Array.from({ length: next(30) }, () => pieces[next(pieces.length)]).join('');
       expect(readingCounts(text), JSON.stringify(text)).toEqual(reference(text));
     }
+  });
+
+  it('takes the ideographic space for a space, as the collapsed text did, raw or as an entity', () => {
+    expect(readingCounts('a\u3000b')).toEqual({ cjk: 0, words: 2 });
+    expect(readingCounts('\u3000今日は')).toEqual({ cjk: 3, words: 0 });
+    // 200 words: one minute; counting each U+3000 as a character would make it two.
+    expect(readingMinutesOfHtml(`<p>${'word\u3000'.repeat(100)}${'word&#12288;'.repeat(100)}</p>`)).toBe(1);
   });
 
   it('counts Japanese and English text of a post', () => {
