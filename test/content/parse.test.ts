@@ -109,6 +109,12 @@ describe('title, author, lists', () => {
     expect(ok(parse(head('date: 2026-01-01'), '2026-01-01-日本語.md')).title).toBe('日本語');
   });
 
+  it('takes the first heading by block structure: not inside code or a quote; setext headings count', () => {
+    const title = (body: string) => ok(parse(head('date: 2026-01-01'), 'x.md', config, body)).title;
+    expect(title('```\n# not a heading\n```\n\nSetext *title*\n===\n\n# Later\n')).toBe('Setext title');
+    expect(title('    # indented code\n\n> # quoted\n\n## [Linked](/x) `code`\n')).toBe('Linked code');
+  });
+
   it('reads the body for the title only when front matter has none', () => {
     let reads = 0;
     parsePostHead(head('date: 2026-01-01', 'title: t'), ref('a.md'), config, () => {
