@@ -106,10 +106,10 @@ export class PageContext {
     readonly config: Config,
     readonly templatesDir: string,
   ) {
-    this.pages = new PageRenderer(templatesDir);
     this.text = pageText(config.site.language);
     this.site = siteContext(config);
     this.feeds = feedUrls(config);
+    this.pages = new PageRenderer(templatesDir, { site: this.site, text: this.text, feeds: this.feeds }, { preset: true });
     this.formatDate = dateFormatter(config);
   }
 
@@ -130,9 +130,6 @@ export function renderPostPage(ctx: PageContext, post: FullPost, file: string): 
   const root = rootFrom(file);
   const lang = post.lang ?? config.site.language;
   return ctx.pages.render('post.html.liquid', {
-    site: ctx.site,
-    text,
-    feeds: ctx.feeds,
     root,
     lang,
     title: `${post.title} | ${config.site.title}`,
@@ -196,9 +193,6 @@ function renderIndex(ctx: PageContext, posts: FullPost[]): string {
     excerptHtml: post.excerptHtml,
   }));
   return ctx.pages.render('index.html.liquid', {
-    site: ctx.site,
-    text: ctx.text,
-    feeds: ctx.feeds,
     root: '',
     lang: config.site.language,
     title: config.site.title,

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { PageRenderer } from '../pages/engine.js';
 import { feedUrls, siteContext } from '../pages/render.js';
-import { pageText, type PageText } from '../pages/text.js';
+import { pageText } from '../pages/text.js';
 
 /** The words of every answer the server gives, in Japanese and English (by site.language). */
 export interface NoticeWords {
@@ -66,17 +66,15 @@ const ERROR_KINDS = new Set<NoticeKind>(['subscribeInvalid', 'confirmExpired', '
 export class NoticePages {
   private readonly pages: PageRenderer;
   private readonly words: Record<NoticeKind, NoticeWords>;
-  private readonly text: PageText;
 
   constructor(
     private readonly config: Config,
     templatesDir: string,
   ) {
-    this.pages = new PageRenderer(templatesDir);
+    this.pages = new PageRenderer(templatesDir, { site: siteContext(config), text: pageText(config.site.language), feeds: feedUrls(config) });
     // Parse now, so a broken template fails at start and not on a visitor's request.
-    this.pages.render('page.html.liquid', { root: '/', text: pageText(config.site.language) });
+    this.pages.render('page.html.liquid', { root: '/' });
     this.words = /^ja(-|$)/i.test(config.site.language) ? ja : en;
-    this.text = pageText(config.site.language);
   }
 
   /**
@@ -87,9 +85,6 @@ export class NoticePages {
     const words = this.words[kind];
     const fill = (line: string) => line.replace(/\{(\w+)\}/g, (_, key: string) => options.values?.[key] ?? '');
     return this.pages.render('page.html.liquid', {
-      site: siteContext(this.config),
-      text: this.text,
-      feeds: feedUrls(this.config),
       // Server pages sit one folder deep at most (/confirm, /unsubscribe): root-relative is right.
       root: '/',
       lang: this.config.site.language,
