@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Liquid, Tag, toValueSync, type Template } from 'liquidjs';
+import { Liquid, Output, Tag, toValueSync, type Template } from 'liquidjs';
 
 /** The templates that ship with tayori (…/templates beside dist/ and src/). */
 export const builtinTemplatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
@@ -39,10 +39,14 @@ export interface SharedPageValues {
 
 /** Variables with one value on every page at one depth: the shared values, `root`, the subscribe form. */
 const SAME_AT_ONE_DEPTH = new Set(['site', 'text', 'feeds', 'root', 'subscribe_form']);
-/** Tags that carry nothing from one part of a template to the next (no assignments, counters, partials). */
-const STATELESS_TAGS = new Set(['if', 'unless', 'case', 'for', 'break', 'continue', 'comment', '#', 'raw']);
-/** Top-level tags that may be rendered once for many pages: their output depends only on what they read. */
-const PRESETTABLE_TAGS = new Set(['if', 'unless', 'case', 'for', 'comment', '#', 'raw']);
+/**
+ * Tags that carry nothing from one part of a template to the next: no assignments, counters,
+ * partials, and no `break` or `continue` (outside a loop body they stop the rest of the page).
+ * A `for` with `offset: continue` carries its position, and is not one of them.
+ */
+const STATELESS_TAGS = new Set(['if', 'unless', 'case', 'for', 'comment', '#', 'raw']);
+/** Filters that evaluate a string as an expression against the whole page: what they read is hidden. */
+const EXPRESSION_FILTER = /_exp$/;
 
 /**
  * Renders a page template inside layout.liquid. Each template is parsed once; the subscribe
@@ -108,12 +112,12 @@ export class PageRenderer {
 
 /**
  * `template` with each run of top-level parts that read only SAME_AT_ONE_DEPTH variables
- * (`values` holds them) rendered now and kept as one text part. Left whole when any tag in it,
- * nested or not, could carry state from one part to a later one (assign, capture, cycle,
- * increment, include…): a part rendered ahead would miss it.
+ * (`values` holds them) rendered now and kept as one text part. Left whole unless isStateless:
+ * a part rendered ahead would miss what an earlier one set (assign, capture, cycle, increment,
+ * include, break…).
  */
 function presetTemplate(engine: Liquid, template: Template[], values: Record<string, unknown>): Template[] {
-  if (![...tagNames(template)].every((name) => STATELESS_TAGS.has(name))) return template;
+  if (!isStateless(template)) return template;
   const readsOnlyValues = (part: Template): boolean => Object.keys(engine.analyzeSync([part]).globals).every((name) => SAME_AT_ONE_DEPTH.has(name));
   const parts: Template[] = [];
   let text = '';
@@ -126,8 +130,7 @@ function presetTemplate(engine: Liquid, template: Template[], values: Record<str
     first = undefined;
   };
   for (const part of template) {
-    const presettable = !(part instanceof Tag) || PRESETTABLE_TAGS.has(part.name);
-    if (presettable && readsOnlyValues(part)) {
+    if (readsOnlyValues(part)) {
       text += engine.renderSync([part], values) as string;
       first ??= part;
     } else {
@@ -139,12 +142,19 @@ function presetTemplate(engine: Liquid, template: Template[], values: Record<str
   return parts;
 }
 
-/** Names of every tag in `templates`, nested ones included (partials are not opened: their tag names them). */
-function tagNames(templates: Template[], names = new Set<string>()): Set<string> {
+/**
+ * Whether no part of `templates`, nested ones included, can change what a later part renders or
+ * read what static analysis doesn't see (partials are not opened: their tags aren't stateless).
+ */
+function isStateless(templates: Template[]): boolean {
   for (const part of templates) {
-    if (part instanceof Tag) names.add(part.name);
+    if (part instanceof Tag) {
+      if (!STATELESS_TAGS.has(part.name)) return false;
+      if (part.name === 'for' && /\boffset\s*:\s*continue\b/.test(part.token.args)) return false;
+    }
+    if (part instanceof Output && part.value.filters.some((filter) => EXPRESSION_FILTER.test(filter.name))) return false;
     const children = (part as Template).children?.(false, true);
-    if (children) tagNames(toValueSync(children), names);
+    if (children && !isStateless(toValueSync(children))) return false;
   }
-  return names;
+  return true;
 }

@@ -86,6 +86,11 @@ describe('PageRenderer: parts rendered once per root', () => {
     'counters': '{% if site.title %}{% increment n %}{% endif %}{{ site.title }}{% increment n %}{% decrement m %}{{ content | raw }}',
     'a capture into a shared name': '{% capture site %}captured{% endcapture %}{{ site }}{{ root }}{{ content | raw }}',
     'a break at the top level': '{{ title }}{{ content | raw }}{% break %}{{ site.title }}',
+    'a break inside an if': '{% if site.title %}A{% break %}{% endif %}|{{ title }}{{ content | raw }}',
+    'a continue inside a case': '{% case site.title %}{% when "たより & Notes" %}W{% continue %}{% endcase %}|{{ title }}{{ content | raw }}',
+    'a loop that continues from an offset': '{% for m in site.menu limit: 1 %}{{ m }}{% endfor %}|{% for m in site.menu offset: continue %}{{ m }}{{ title }}{% endfor %}{{ content | raw }}',
+    // Its expression reads `title`, which static analysis doesn't see.
+    'a filter that evaluates an expression': "{{ site.menu | where_exp: 'm', \"title == '三つ目'\" | join: ',' }}|{{ title }}{{ content | raw }}",
   };
 
   for (const [kind, layout] of Object.entries(layouts)) {
