@@ -22,7 +22,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCorpus } from './corpus.js';
+import { ensureCorpus } from './corpus.js';
 import { hugoSite } from './hugo.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,16 +101,14 @@ lines.push(`Machine: ${cpus} cores, Node ${process.version}, ${execFileSync('hug
 for (const n of sizes.length ? sizes : [1000, 10000]) {
   const runs = n >= 10000 ? 3 : 5;
   const corpus = path.join(work, `corpus-${n}`);
-  const { bytes } = existsSync(path.join(corpus, `post-${String(n - 1).padStart(6, '0')}.md`))
-    ? { bytes: Number.NaN }
-    : generateCorpus(corpus, n);
+  const { bytes } = ensureCorpus(corpus, n);
   // For building by hand (see BENCHMARKS.md); the timed runs below use fresh folders.
   tayoriConfig(path.join(work, `feeds-${n}.yaml`), corpus, path.join(work, `out-${n}`), path.join(work, `cache-${n}`), false);
   tayoriConfig(path.join(work, `pages-${n}.yaml`), corpus, path.join(work, `out-${n}`), path.join(work, `cache-${n}`), true);
 
   // The same posts as most Jekyll posts are written, without excerpt and reading_time.
   const plainCorpus = path.join(work, `corpus-plain-${n}`);
-  if (!existsSync(path.join(plainCorpus, `post-${String(n - 1).padStart(6, '0')}.md`))) generateCorpus(plainCorpus, n, { plain: true });
+  ensureCorpus(plainCorpus, n, { plain: true });
 
   /** A tayori build into fresh output and cache folders (`name` and round tell them apart). */
   const tayoriCold = (name: string, pages: boolean, flags: string[] = [], postsDir = corpus) => (round: number): Timing => {

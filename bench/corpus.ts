@@ -7,7 +7,7 @@
  * `plain`: the same posts without `excerpt` and `reading_time`, as most Jekyll posts are
  * written: tayori then takes the first paragraph as the excerpt and computes the reading time.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const PHRASES = [
@@ -80,4 +80,10 @@ export function generateCorpus(dir: string, count: number, { plain = false } = {
     bytes += Buffer.byteLength(text);
   }
   return { bytes };
+}
+
+/** The corpus in `dir`, generated unless a previous run left it; `bytes` is NaN when reused. */
+export function ensureCorpus(dir: string, count: number, options: { plain?: boolean } = {}): { bytes: number } {
+  if (existsSync(path.join(dir, `post-${String(count - 1).padStart(6, '0')}.md`))) return { bytes: Number.NaN };
+  return generateCorpus(dir, count, options);
 }

@@ -23,7 +23,7 @@
  * hits both; medians of 3. Prints a Markdown table and writes it to bench/results/pages.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,7 @@ import { listPostFiles } from '../src/content/files.js';
 import { readBody, readPostHead } from '../src/content/load.js';
 import { readingMinutesOfHtml } from '../src/content/text.js';
 import { PageContext, pageFileFor, renderPostPage } from '../src/pages/render.js';
-import { generateCorpus } from './corpus.js';
+import { ensureCorpus } from './corpus.js';
 import { hugoSite } from './hugo.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,7 +56,7 @@ const config = parseConfig({
 });
 
 const corpus = path.join(work, `corpus-${n}`);
-if (!existsSync(path.join(corpus, `post-${String(n - 1).padStart(6, '0')}.md`))) generateCorpus(corpus, n);
+ensureCorpus(corpus, n);
 const hugoFull = path.join(work, `hugo-full-${n}`);
 hugoSite(hugoFull, corpus, false);
 const runs = path.join(work, `pages-runs-${process.pid}`);

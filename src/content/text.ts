@@ -84,7 +84,7 @@ export const WORDS_PER_MINUTE = 200;
  * text: those made an array of every Japanese character and took 0.8 ms for a 30 KB post,
  * longer than its Markdown.
  */
-export function readingMinutes(text: string): number {
+function readingMinutes(text: string): number {
   const { cjk, words } = readingCounts(text);
   return Math.max(1, Math.ceil(cjk / CJK_CHARS_PER_MINUTE + words / WORDS_PER_MINUTE));
 }

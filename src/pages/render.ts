@@ -96,8 +96,6 @@ export class PageFiles {
 export class PageContext {
   readonly pages: PageRenderer;
   readonly text: PageText;
-  readonly site: SiteContext;
-  readonly feeds: ReturnType<typeof feedUrls>;
   readonly formatDate: (date: Date) => string;
   /** Feed folder of each category and tag seen (feedDir normalises the name: worth keeping). */
   private readonly termDirs = new Map<string, string>();
@@ -107,9 +105,7 @@ export class PageContext {
     readonly templatesDir: string,
   ) {
     this.text = pageText(config.site.language);
-    this.site = siteContext(config);
-    this.feeds = feedUrls(config);
-    this.pages = new PageRenderer(templatesDir, { site: this.site, text: this.text, feeds: this.feeds }, { preset: true });
+    this.pages = new PageRenderer(templatesDir, { site: siteContext(config), text: this.text, feeds: feedUrls(config) }, { preset: true });
     this.formatDate = dateFormatter(config);
   }
 
