@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instantFromWallTime, parseDateValue, wallTimeIn } from '../../src/content/dates.js';
+import { formatterFor, instantFromWallTime, parseDateValue, wallTimeFromParts, wallTimeIn } from '../../src/content/dates.js';
 
 const iso = (value: unknown, zone = 'Asia/Tokyo'): string => {
   const r = parseDateValue(value, zone);
@@ -64,5 +64,20 @@ describe('zones', () => {
     expect(instantFromWallTime(wall(3, 8, 2, 30), ny).toISOString()).toBe('2026-03-08T07:30:00.000Z');
     // 01:30 happens twice on 2026-11-01; the earlier (EDT) instant is used.
     expect(instantFromWallTime(wall(11, 1, 1, 30), ny).toISOString()).toBe('2026-11-01T05:30:00.000Z');
+  });
+
+  it('reads the formatted string as the formatter\'s parts give it, in every zone and era', () => {
+    // Half-hour and 45-minute offsets, historic local mean time, a skipped day (Apia 2011).
+    const zones = ['UTC', 'Asia/Tokyo', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/St_Johns', 'Africa/Monrovia', 'Pacific/Apia'];
+    const edges = ['0001-01-01T00:00:00Z', '0000-06-01T12:00:00Z', '-000100-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '+010000-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '2011-12-30T09:59:59Z'];
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const instants = [...edges.map((text) => new Date(text)), ...Array.from({ length: 400 }, () => new Date(Date.UTC(1850, 0, 1) + random() * 250 * 365.25 * 86_400_000))];
+    for (const zone of zones) {
+      for (const instant of instants) {
+        const millisecond = ((instant.getTime() % 1000) + 1000) % 1000;
+        expect(wallTimeIn(instant, zone), `${instant.toISOString()} in ${zone}`).toEqual(wallTimeFromParts(formatterFor(zone), instant, millisecond));
+      }
+    }
   });
 });
