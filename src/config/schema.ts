@@ -115,8 +115,11 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
-        /** Behind a reverse proxy you run: take the client address from X-Forwarded-For (rate limits). */
-        trustProxy: z.boolean().default(false),
+        /**
+         * Behind a reverse proxy you run: take the client address from X-Forwarded-For (rate
+         * limits). `true` is one proxy; a number is that many; addresses or CIDR ranges name them.
+         */
+        trustProxy: z.union([z.boolean(), z.number().int().min(1), z.string().min(1), z.array(z.string().min(1)).min(1)]).default(false),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import fastifyCompress from '@fastify/compress';
 import fastifyFormbody from '@fastify/formbody';
@@ -8,12 +9,12 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { templateFile } from '../pages/engine.js';
-import { confirmByToken } from '../store/confirmations.js';
+import { confirmByToken, discardConfirmation } from '../store/confirmations.js';
 import type { Db } from '../store/db.js';
 import { findSubscriberByToken, unsubscribeByToken } from '../store/subscribers.js';
 import type { EventLog } from '../schedule/log.js';
 import { contentSecurityPolicyFor, contentTypeFor, SECURITY_HEADERS, variesOnAccept } from './headers.js';
-import { NoticePages, type NoticeKind } from './pages.js';
+import { NoticePages, siteRoot, type NoticeKind } from './pages.js';
 import {
   confirmationMessage,
   DEFAULT_SUBSCRIBE_POLICY,
@@ -22,6 +23,7 @@ import {
   type SubscribePolicy,
 } from './subscribe.js';
 import { wellFormedToken } from './tokens.js';
+import { normalizeAddress } from '../subscribers/address.js';
 
 export type { EventLog } from '../schedule/log.js';
 
@@ -40,13 +42,17 @@ export interface ServerOptions {
   subscribeRateLimit?: number;
   /** Request bodies larger than this are refused with 413 (default 16 KiB). */
   bodyLimit?: number;
-  /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
-  trustProxy?: boolean;
+  /**
+   * Honour X-Forwarded-For (only behind a reverse proxy you run): `true` trusts one proxy (the
+   * address it appends, not what the client wrote before it), a number that many hops, a string
+   * or list the proxies' addresses or CIDR ranges.
+   */
+  trustProxy?: boolean | number | string | string[];
 }
 
 export interface TayoriServer {
   app: FastifyInstance;
-  /** Resolves when every confirmation mail started so far has been handed to the mailer. */
+  /** Resolves when every subscribe request answered so far is stored and its mail handed to the mailer. */
   drainMail(): Promise<void>;
 }
 
@@ -59,27 +65,48 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
   const log: EventLog = options.log ?? (() => {});
   const policy = options.policy ?? DEFAULT_SUBSCRIBE_POLICY;
   const pages = new NoticePages(config, options.templatesDir);
+  const root = siteRoot(config);
   const inFlight = new Set<Promise<void>>();
   mkdirSync(options.outDir, { recursive: true });
-
-  const app = Fastify({
-    logger: false,
-    bodyLimit: options.bodyLimit ?? 16 * 1024,
-    trustProxy: options.trustProxy ?? false,
-  });
 
   const page = (reply: FastifyReply, status: number, kind: NoticeKind, extra: Parameters<NoticePages['render']>[1] = {}) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(pages.render(kind, extra));
 
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    // Fastify's `true` trusts every hop, so the client's own X-Forwarded-For entries would pick
+    // its rate-limit key; one hop is the reverse proxy the option is for.
+    trustProxy: trustedProxies(options.trustProxy ?? false),
+    // A URL that can't be decoded: the error page (with the security headers), not Fastify's JSON.
+    // (Hooks don't run for it, so it sets the security headers itself.)
+    frameworkErrors: (_error, _request, reply) => page(reply.headers({ ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor('text/html') }), 400, 'error'),
+    // Requests Node's parser refuses (bad method, headers too large) never reach a route.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = Buffer.from(pages.render('error'));
+      const headers = { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, connection: 'close', ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor('text/html') };
+      const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n`), body]));
+    },
+  });
+
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-    reply.header('content-security-policy', contentSecurityPolicyFor(String(reply.getHeader('content-type') ?? '')));
+    const type = String(reply.getHeader('content-type') ?? '');
+    reply.header('content-security-policy', contentSecurityPolicyFor(type));
+    // Compressible answers vary on Accept-Encoding even when this one went out plain, so that a
+    // shared cache never hands the plain copy's validators to a gzip client or the other way round.
+    if (COMPRESSIBLE.test(type)) addVary(reply, 'accept-encoding');
     return payload;
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; headers?: Record<string, string> }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) log('error', 'http.error', { method: request.method, url: request.url.split('?')[0], error: error.message });
+    // A 416 carries Content-Range: bytes */size (RFC 9110 15.5.17).
+    if (error.headers) reply.headers(error.headers);
     // Body too large, bad content type, malformed form: the visitor's side.
     return page(reply, status >= 400 && status < 600 ? status : 500, status === 429 ? 'tooMany' : 'error');
   });
@@ -116,7 +143,7 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     setHeaders: (reply, file) => {
       const type = contentTypeFor(file, reply.request.headers.accept);
       if (type) reply.header('content-type', type);
-      if (variesOnAccept(file)) reply.header('vary', 'accept');
+      if (variesOnAccept(file)) addVary(reply, 'accept');
       // Revalidate every time: the build changes files in place, ETag makes it cheap.
       reply.header('cache-control', 'public, max-age=0, must-revalidate');
     },
@@ -137,31 +164,43 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
       const name = typeof body.name === 'string' ? body.name : undefined;
       // Honeypot filled: a bot. Answer like a success, store nothing.
       if (typeof body.website === 'string' && body.website !== '') return page(reply, 200, 'subscribeSent');
-      const decision = requestSubscription(db, { email: email.slice(0, 320), name }, clock(), policy);
-      if (decision.action === 'invalid') {
-        return page(reply, 400, 'subscribeInvalid', { values: { value: email.slice(0, 320), reason: decision.reason }, form: true });
+      const address = normalizeAddress(email.slice(0, 320));
+      if (!address.ok) {
+        return page(reply, 400, 'subscribeInvalid', { values: { value: email.slice(0, 320), reason: address.reason }, form: true });
       }
-      if (decision.action === 'mail') {
-        // Sent after answering, so the answer's timing does not tell known from new addresses.
-        const message = confirmationMessage(config, decision.to, decision.token, policy.confirmTtlMs);
-        const sending = options.mailer
-          .send(message)
-          .then(
-            (result) => log('info', 'subscribe.confirmation-sent', { subscriber: decision.subscriberId, messageId: result.messageId }),
-            (error: Error) => log('error', 'subscribe.confirmation-failed', { subscriber: decision.subscriberId, error: error.message }),
-          )
-          .finally(() => inFlight.delete(sending));
-        inFlight.add(sending);
-      } else {
-        log('info', 'subscribe.no-mail', { why: decision.why });
-      }
+      // The answer goes out first; the store and the mail come after it. Known and new addresses
+      // take different paths (a new one is written to disk and mailed), and the answer's timing
+      // must not tell them apart.
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => subscribe(address.email, name))
+        .catch((error: Error) => log('error', 'subscribe.failed', { error: error.message }))
+        .finally(() => inFlight.delete(work));
+      inFlight.add(work);
       return page(reply, 200, 'subscribeSent');
     },
   );
 
+  /** The store's side of a subscribe request, and the confirmation mail when one is due. */
+  async function subscribe(email: string, name: string | undefined): Promise<void> {
+    const decision = requestSubscription(db, { email, name }, clock(), policy);
+    if (decision.action !== 'mail') {
+      log('info', 'subscribe.no-mail', { why: decision.action === 'none' ? decision.why : 'invalid' });
+      return;
+    }
+    try {
+      const result = await options.mailer.send(confirmationMessage(config, decision.to, decision.token, policy.confirmTtlMs));
+      log('info', 'subscribe.confirmation-sent', { subscriber: decision.subscriberId, messageId: result.messageId });
+    } catch (error) {
+      // No mail went out: forget its link, so that asking again sends one (not "sent moments ago").
+      discardConfirmation(db, decision.token);
+      log('error', 'subscribe.confirmation-failed', { subscriber: decision.subscriberId, error: (error as Error).message });
+    }
+  }
+
   app.get<{ Querystring: { token?: unknown } }>(
     '/confirm',
-    { config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
+    // HEAD is what link checkers send: it must not confirm anyone.
+    { exposeHeadRoute: false, config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
     async (request, reply) => {
       const token = request.query.token;
       const result = typeof token === 'string' ? confirmByToken(db, token, clock()) : ({ outcome: 'unknown' } as const);
@@ -177,7 +216,7 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     const subscriber = wellFormedToken(token) ? findSubscriberByToken(db, token) : undefined;
     if (!subscriber) return page(reply, 400, 'unsubscribeUnknown');
     if (subscriber.status !== 'active' && subscriber.status !== 'pending') return page(reply, 200, 'unsubscribeAlready');
-    return page(reply, 200, 'unsubscribeAsk', { action: `/unsubscribe?token=${encodeURIComponent(token as string)}` });
+    return page(reply, 200, 'unsubscribeAsk', { action: `${root}unsubscribe?token=${encodeURIComponent(token as string)}` });
   });
 
   // RFC 8058 one-click: the token in the URL is the whole request; no cookies, no script.
@@ -196,4 +235,21 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** Fastify's trustProxy, with `true` as one hop and a number as that many (proxy-addr's hop rule). */
+function trustedProxies(setting: boolean | number | string | string[]): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false || typeof setting === 'string' || Array.isArray(setting)) return setting;
+  const hops = setting === true ? 1 : setting;
+  return (_address, hop) => hop < hops;
+}
+
+/** Types worth compressing (what @fastify/compress compresses by default, roughly). */
+const COMPRESSIBLE = /^(text\/|application\/([\w.-]+\+)?(json|xml|javascript)\b|image\/svg\+xml)/;
+
+function addVary(reply: FastifyReply, name: string): void {
+  const current = String(reply.getHeader('vary') ?? '');
+  const names = current.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  if (names.includes(name) || names.includes('*')) return;
+  reply.header('vary', [...names, name].join(', '));
 }

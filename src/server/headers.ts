@@ -2,6 +2,7 @@
  * Response headers that every answer carries, and the content types of the output files.
  * Pure, so the choices are tested without a server.
  */
+import { negotiate } from '@fastify/accept-negotiator';
 
 /**
  * No scripts at all; styles and images from this origin (post images may be hot-linked over
@@ -43,28 +44,34 @@ export function contentSecurityPolicyFor(contentType: string | undefined): strin
   return /^application\/(xml|rss\+xml|atom\+xml)\b/.test(contentType ?? '') ? FEED_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY;
 }
 
-/** A browser navigating to the URL (it asks for HTML first), as opposed to a feed reader. */
+/** A browser navigating to the URL (it ranks HTML above the feed types), as opposed to a feed reader. */
 export function wantsHtml(accept: string | undefined): boolean {
-  return /(^|,)\s*text\/html\b/i.test(accept ?? '');
+  // q-values count: `application/rss+xml, text/html;q=0` is a reader that refuses HTML.
+  return negotiate((accept ?? '').toLowerCase(), ['text/html', 'application/rss+xml', 'application/atom+xml']) === 'text/html';
 }
+
+/** What the build writes as RSS and Atom (feed.xml, atom.xml, in any folder: category and tag feeds). */
+const RSS_FILE = /(^|[/\\])feed\.xml$|\.rss$/;
+const ATOM_FILE = /(^|[/\\])atom\.xml$|\.atom$/;
 
 /**
  * Content type of an output file. Feed readers get the registered types (application/rss+xml,
  * application/atom+xml, application/feed+json). A browser navigating to an RSS or Atom file gets
  * application/xml instead: Chromium shows `+xml` types as plain text and applies the XSLT preview
- * only to the generic XML type. Responses vary on Accept accordingly.
+ * only to the generic XML type. Responses vary on Accept accordingly. Other XML files (a
+ * sitemap that Jekyll or Hugo wrote beside the feeds) are application/xml, as they are.
  */
 export function contentTypeFor(file: string, accept?: string): string | undefined {
-  const name = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
   const xml = (registered: string) => `${wantsHtml(accept) ? 'application/xml' : registered}; charset=utf-8`;
-  if (name === 'atom.xml' || name.endsWith('.atom')) return xml('application/atom+xml');
-  if (name.endsWith('.xml') || name.endsWith('.rss')) return xml('application/rss+xml');
-  if (name === 'feed.json' || name.endsWith('.jsonfeed')) return 'application/feed+json; charset=utf-8';
-  if (name.endsWith('.xsl') || name.endsWith('.xslt')) return 'text/xsl; charset=utf-8';
+  if (ATOM_FILE.test(file)) return xml('application/atom+xml');
+  if (RSS_FILE.test(file)) return xml('application/rss+xml');
+  if (file.endsWith('.xml')) return 'application/xml; charset=utf-8';
+  if (/(^|[/\\])feed\.json$|\.jsonfeed$/.test(file)) return 'application/feed+json; charset=utf-8';
+  if (file.endsWith('.xsl') || file.endsWith('.xslt')) return 'text/xsl; charset=utf-8';
   return undefined;
 }
 
-/** Whether a file's content type depends on the request's Accept header. */
+/** Whether a file's content type depends on the request's Accept header (the RSS and Atom feeds). */
 export function variesOnAccept(file: string): boolean {
-  return /\.(xml|rss|atom)$/.test(file);
+  return RSS_FILE.test(file) || ATOM_FILE.test(file);
 }

@@ -62,10 +62,20 @@ const en: Record<NoticeKind, NoticeWords> = {
 
 const ERROR_KINDS = new Set<NoticeKind>(['subscribeInvalid', 'confirmExpired', 'confirmUnknown', 'unsubscribeUnknown', 'notFound', 'tooMany', 'error']);
 
+/**
+ * The path of site.url (`/`, or `/blog/` for a site under a path), which links in the server's
+ * pages start from. Behind a reverse proxy that serves the site under that path, tayori's own
+ * routes (/subscribe, /confirm, /unsubscribe) sit at that path too, once the proxy strips it.
+ */
+export function siteRoot(config: Config): string {
+  return new URL(config.site.url).pathname;
+}
+
 /** Renders the server's own pages (templates/page.html.liquid) with one engine, parsed once. */
 export class NoticePages {
   private readonly pages: PageRenderer;
   private readonly words: Record<NoticeKind, NoticeWords>;
+  private readonly root: string;
 
   constructor(
     private readonly config: Config,
@@ -73,7 +83,8 @@ export class NoticePages {
   ) {
     this.pages = new PageRenderer(templatesDir, { site: siteContext(config), text: pageText(config.site.language), feeds: feedUrls(config) });
     // Parse now, so a broken template fails at start and not on a visitor's request.
-    this.pages.render('page.html.liquid', { root: '/' });
+    this.root = siteRoot(config);
+    this.pages.render('page.html.liquid', { root: this.root });
     this.words = /^ja(-|$)/i.test(config.site.language) ? ja : en;
   }
 
@@ -85,8 +96,8 @@ export class NoticePages {
     const words = this.words[kind];
     const fill = (line: string) => line.replace(/\{(\w+)\}/g, (_, key: string) => options.values?.[key] ?? '');
     return this.pages.render('page.html.liquid', {
-      // Server pages sit one folder deep at most (/confirm, /unsubscribe): root-relative is right.
-      root: '/',
+      // Root-relative, as a browser sees the site: under site.url's path when it has one.
+      root: this.root,
       lang: this.config.site.language,
       title: kind === 'home' ? this.config.site.title : `${words.heading} | ${this.config.site.title}`,
       description: '',

@@ -41,24 +41,33 @@ export type ConfirmResult =
 /**
  * Uses a confirmation link: a pending (or unsubscribed, re-subscribing) subscriber becomes
  * active. Idempotent: a second click answers 'already' and changes nothing. Bounced or
- * complained addresses are not revived by a web link.
+ * complained addresses are not revived by a web link. A link older than the subscriber's last
+ * unsubscribe is spent: it was asked for before they left, and must not sign them up again.
  */
 export function confirmByToken(db: Db, token: string, now: Date): ConfirmResult {
   if (!CONFIRM_TOKEN_PATTERN.test(token)) return { outcome: 'unknown' };
   return db.transaction((): ConfirmResult => {
     const row = db
-      .prepare('SELECT subscriber_id, expires_at, confirmed_at FROM confirmations WHERE token_hash = ?')
-      .get(hashToken(token)) as { subscriber_id: number; expires_at: string; confirmed_at: string | null } | undefined;
+      .prepare('SELECT subscriber_id, created_at, expires_at, confirmed_at FROM confirmations WHERE token_hash = ?')
+      .get(hashToken(token)) as { subscriber_id: number; created_at: string; expires_at: string; confirmed_at: string | null } | undefined;
     if (!row) return { outcome: 'unknown' };
-    if (row.confirmed_at !== null) return { outcome: 'already', subscriberId: row.subscriber_id };
-    if (row.expires_at <= now.toISOString()) return { outcome: 'expired' };
-    db.prepare('UPDATE confirmations SET confirmed_at = ? WHERE token_hash = ?').run(now.toISOString(), hashToken(token));
     const subscriber = findSubscriberById(db, row.subscriber_id);
-    if (subscriber && (subscriber.status === 'pending' || subscriber.status === 'unsubscribed')) {
+    if (!subscriber) return { outcome: 'unknown' };
+    // "Already confirmed" only while it holds; a used link of someone who left since is just old.
+    if (row.confirmed_at !== null) return subscriber.status === 'active' ? { outcome: 'already', subscriberId: subscriber.id } : { outcome: 'expired' };
+    if (row.expires_at <= now.toISOString()) return { outcome: 'expired' };
+    if (subscriber.unsubscribedAt !== null && row.created_at <= subscriber.unsubscribedAt) return { outcome: 'expired' };
+    db.prepare('UPDATE confirmations SET confirmed_at = ? WHERE token_hash = ?').run(now.toISOString(), hashToken(token));
+    if (subscriber.status === 'pending' || subscriber.status === 'unsubscribed') {
       setSubscriberStatus(db, subscriber.id, 'active', now);
     }
-    return { outcome: 'confirmed', subscriberId: row.subscriber_id };
+    return { outcome: 'confirmed', subscriberId: subscriber.id };
   }).immediate();
+}
+
+/** Forgets a confirmation whose mail could not be sent (nobody has its link). */
+export function discardConfirmation(db: Db, token: string): void {
+  db.prepare('DELETE FROM confirmations WHERE token_hash = ? AND confirmed_at IS NULL').run(hashToken(token));
 }
 
 /** Removes confirmations that expired before `before` (housekeeping; links stay unknown afterwards). */

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
@@ -182,11 +183,59 @@ describe('static output', () => {
   });
 });
 
+describe('answers beyond the routes', () => {
+  it('serves other XML files as XML, not as feeds, and honours q=0 for HTML', async () => {
+    writeFileSync(path.join(outDir, 'sitemap.xml'), '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n');
+    const sitemap = await fetch(`${base}/sitemap.xml`, { headers: { accept: 'application/rss+xml' } });
+    expect(sitemap.headers.get('content-type')).toBe('application/xml; charset=utf-8');
+    expect(sitemap.headers.get('vary') ?? '').not.toMatch(/(^|,\s*)accept(\s*,|$)/i);
+    await sitemap.text();
+    const refusesHtml = await fetch(`${base}/feed.xml`, { headers: { accept: 'application/rss+xml, text/html;q=0' } });
+    expect(refusesHtml.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+    await refusesHtml.text();
+  });
+
+  it('varies on Accept-Encoding also when it answers uncompressed, and a 416 says the size', async () => {
+    const plain = await readerGet(`${base}/feed.json`, { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(String(plain.headers.vary).toLowerCase()).toContain('accept-encoding');
+    const size = readFileSync(path.join(outDir, 'feed.json')).length;
+    const beyond = await readerGet(`${base}/feed.json`, { range: `bytes=${size + 10}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers['content-range']).toBe(`bytes */${size}`);
+  });
+
+  it('answers a URL that cannot be decoded, oversized headers and an unknown method with the HTML error page and its headers', async () => {
+    const { port } = new URL(base);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => socket.end(request));
+        let data = '';
+        socket.setEncoding('utf8').on('data', (d: string) => (data += d)).on('end', () => resolve(data)).on('error', reject);
+      });
+    const answers = {
+      400: await raw('GET /%ff<svg/onload=alert(1)> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      431: await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      '400 method': await raw('FOO / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    };
+    for (const [what, answer] of Object.entries(answers)) {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head, what).toMatch(new RegExp(`^HTTP/1\\.1 ${what.slice(0, 3)} `));
+      expect(head.toLowerCase(), what).toContain('content-type: text/html; charset=utf-8');
+      expect(head.toLowerCase(), what).toContain("content-security-policy: default-src 'none'");
+      expect(head.toLowerCase(), what).toContain('x-frame-options: deny');
+      expect(body, what).toContain('<!DOCTYPE html>');
+      expect(body, what).not.toContain('<svg');
+    }
+  });
+});
+
 describe('subscribe and confirm (double opt-in)', () => {
   it('stores a pending subscriber, mails a confirmation link, and activates on it', async () => {
     const before = smtp.messages.length;
     const response = await fetch(`${base}/subscribe`, form({ email: 'Reader@Example.com', name: '読者 <b>' }));
     expect(response.status).toBe(200);
+    await server.drainMail();
     expect(findSubscriberByEmail(db, 'reader@example.com')).toMatchObject({ status: 'pending' });
     const [mail] = (await smtp.waitFor(before + 1)).slice(before);
     expect(mail!.to).toBeDefined();
@@ -240,6 +289,78 @@ describe('subscribe and confirm (double opt-in)', () => {
     expect(expired.status).toBe(400);
     expect(await expired.text()).toContain('有効期限');
     expect(findSubscriberByEmail(db, 'late@example.com')).toMatchObject({ status: 'pending' });
+  });
+
+  it('answers before it looks the address up, so the answer cannot tell known from new', async () => {
+    const events: string[] = [];
+    const probe = await createServer({ config, db, outDir, templatesDir, mailer, clock, subscribeRateLimit: 1000, log: (_level, event) => events.push(event) });
+    probe.app.addHook('onSend', async (request, _reply, payload) => {
+      if (request.url === '/subscribe') events.push('answered');
+      return payload;
+    });
+    const url = await probe.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      addSubscriber(db, { email: 'probed@example.com', source: 'cli', status: 'active' }, now);
+      await (await fetch(`${url}/subscribe`, form({ email: 'probed@example.com' }))).text();
+      await probe.drainMail();
+      expect(events).toEqual(['answered', 'subscribe.no-mail']);
+    } finally {
+      await probe.app.close();
+    }
+  });
+
+  it('never lets a link sent before an unsubscribe sign the subscriber up again', async () => {
+    const before = smtp.messages.length;
+    await (await fetch(`${base}/subscribe`, form({ email: 'changed-mind@example.com' }))).text();
+    const first = linkIn((await smtp.waitFor(before + 1))[before]!, '/confirm?token=').replace('https://tayori.example.com', base);
+    now = new Date(now.getTime() + 30 * 60_000); // past the resend window, within the link's hour
+    await (await fetch(`${base}/subscribe`, form({ email: 'changed-mind@example.com' }))).text();
+    const second = linkIn((await smtp.waitFor(before + 2))[before + 1]!, '/confirm?token=').replace('https://tayori.example.com', base);
+    expect((await fetch(second)).status).toBe(200);
+    const subscriber = findSubscriberByEmail(db, 'changed-mind@example.com')!;
+    expect(subscriber.status).toBe('active');
+    now = new Date(now.getTime() + 60_000);
+    expect((await fetch(`${base}/unsubscribe?token=${subscriber.token}`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+    now = new Date(now.getTime() + 60_000);
+    for (const link of [first, second]) {
+      const response = await fetch(link);
+      expect(response.status, link).toBe(400);
+      expect(await response.text()).toContain('有効期限');
+    }
+    expect(findSubscriberByEmail(db, 'changed-mind@example.com')).toMatchObject({ status: 'unsubscribed' });
+  });
+
+  it('confirms nothing on HEAD (link checkers)', async () => {
+    const before = smtp.messages.length;
+    await (await fetch(`${base}/subscribe`, form({ email: 'checked-link@example.com' }))).text();
+    const link = linkIn((await smtp.waitFor(before + 1))[before]!, '/confirm?token=').replace('https://tayori.example.com', base);
+    const head = await fetch(link, { method: 'HEAD' });
+    expect(head.status).not.toBe(200);
+    expect(findSubscriberByEmail(db, 'checked-link@example.com')).toMatchObject({ status: 'pending' });
+    expect((await fetch(link)).status).toBe(200);
+    expect(findSubscriberByEmail(db, 'checked-link@example.com')).toMatchObject({ status: 'active' });
+  });
+
+  it('forgets a confirmation whose mail failed, so asking again sends one at once', async () => {
+    let failures = 1;
+    const flaky = {
+      send: (message: Parameters<typeof mailer.send>[0]) => (failures-- > 0 ? Promise.reject(new Error('connection refused')) : mailer.send(message)),
+    };
+    const events: string[] = [];
+    const retrying = await createServer({ config, db, outDir, templatesDir, mailer: flaky, clock, subscribeRateLimit: 1000, log: (_level, event) => events.push(event) });
+    const url = await retrying.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const before = smtp.messages.length;
+      await (await fetch(`${url}/subscribe`, form({ email: 'retry@example.com' }))).text();
+      await retrying.drainMail();
+      expect(events).toContain('subscribe.confirmation-failed');
+      await (await fetch(`${url}/subscribe`, form({ email: 'retry@example.com' }))).text();
+      await retrying.drainMail();
+      const [mail] = (await smtp.waitFor(before + 1)).slice(before);
+      expect(JSON.stringify(mail!.to)).toContain('retry@example.com');
+    } finally {
+      await retrying.app.close();
+    }
   });
 
   it('escapes what it echoes back and refuses oversized bodies', async () => {
@@ -339,9 +460,31 @@ describe('rate limit behind a reverse proxy (server.trustProxy)', () => {
         await response.text();
       }
       expect(statuses).toEqual([200, 200, 429, 200]);
+      // Entries the client wrote before the proxy's own don't make it someone else.
+      const forged = form({ email: 'forged@example.com' });
+      const response = await fetch(`${url}/subscribe`, { ...forged, headers: { ...forged.headers, 'x-forwarded-for': '198.51.100.9, 203.0.113.1' } });
+      expect(response.status).toBe(429);
+      await response.text();
       await proxied.drainMail();
     } finally {
       await proxied.app.close();
+    }
+  });
+});
+
+describe('a site under a path (site.url https://example.com/blog/)', () => {
+  it('links its own pages and forms under that path', async () => {
+    const blog = siteConfig('https://example.com/blog/');
+    const prefixed = await createServer({ config: blog, db, outDir, templatesDir, mailer, clock });
+    const url = await prefixed.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { subscriber } = addSubscriber(db, { email: 'blog-reader@example.com', source: 'cli', status: 'active' }, now);
+      const html = await (await fetch(`${url}/unsubscribe?token=${subscriber.token}`)).text();
+      expect(html).toContain(`<form method="post" action="/blog/unsubscribe?token=${subscriber.token}">`);
+      expect(html).toContain('href="/blog/site.css"');
+      expect(html).not.toMatch(/(href|action)="\/(?!blog\/)/);
+    } finally {
+      await prefixed.app.close();
     }
   });
 });
