@@ -13,6 +13,7 @@ import { confirmByToken, discardConfirmation } from '../store/confirmations.js';
 import type { Db } from '../store/db.js';
 import { findSubscriberByToken, unsubscribeByToken } from '../store/subscribers.js';
 import type { EventLog } from '../schedule/log.js';
+import { ConsistentFiles } from './consistent-files.js';
 import { contentSecurityPolicyFor, contentTypeFor, SECURITY_HEADERS, variesOnAccept } from './headers.js';
 import { NoticePages, siteRoot, type NoticeKind } from './pages.js';
 import {
@@ -92,6 +93,10 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     },
   });
 
+  // Before compression (hooks run in the order they are added): it may swap the file stream.
+  const files = new ConsistentFiles();
+  app.addHook('onSend', async (_request, reply, payload) => files.check(reply, payload));
+
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     const type = String(reply.getHeader('content-type') ?? '');
@@ -140,7 +145,8 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     maxAge: 0,
     // Leave dot files (atomic-write temporaries) alone.
     dotfiles: 'ignore',
-    setHeaders: (reply, file) => {
+    setHeaders: (reply, file, stat) => {
+      files.remember(reply, file, stat);
       const type = contentTypeFor(file, reply.request.headers.accept);
       if (type) reply.header('content-type', type);
       if (variesOnAccept(file)) addVary(reply, 'accept');
