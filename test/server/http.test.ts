@@ -501,6 +501,8 @@ describe('without post pages (site.pages: false)', () => {
       const html = await home.text();
       expect(html).toContain('<form class="subscribe" method="post" action="/subscribe">');
       expect(html).toContain('href="https://tayori.example.com/feed.xml"');
+      // The front page links nowhere back to itself.
+      expect(html).not.toContain('<a href="/">');
       const css = await fetch(`${url}/site.css`);
       expect(css.status).toBe(200);
       expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
