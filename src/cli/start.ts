@@ -122,7 +122,9 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', requestStop);
 
       const server = await createServer({ config, db, outDir, templatesDir, mailer, clock, log, trustProxy: config.server.trustProxy });
-      await scheduler.start();
+      // The first build before the port opens, so the first visitor finds the site.
+      await Promise.race([scheduler.buildOnce(), stopRequested]);
+      // Listening before the schedule starts: a port in use ends start-up before any digest goes out.
       try {
         await server.app.listen({ host, port });
       } catch (error) {
@@ -136,6 +138,8 @@ export function registerStart(program: Command): void {
       const address = server.app.server.address();
       const actualPort = typeof address === 'object' && address ? address.port : port;
       log('info', 'http.listening', { url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, port: actualPort });
+      // A catch-up digest runs in the background; a stop signal ends it.
+      await scheduler.start();
 
       const signal = await stopRequested;
       log('info', 'shutdown', { signal });

@@ -344,6 +344,11 @@ async function runLocked(
       return;
     }
     await limiter.take();
+    if (opts.signal?.aborted) {
+      // Stopped while waiting for the rate limit: not sent, back in the queue as it was.
+      record(() => markRetry(db, claimed.deliveryId, 'not sent: the run stopped first', clock(), clock(), { countAttempt: false }));
+      return;
+    }
     const messageId = digestMessageId(config.site.url, digest.key, claimed.subscriberId);
     // Prebuilt MIME with the personal parts filled in; nodemailer composes only unusual (non-ASCII) addresses.
     const message = isAsciiAddress(claimed.email)
@@ -382,6 +387,9 @@ async function runLocked(
           record(() => markRetry(db, claimed.deliveryId, text, new Date(clock().getTime() + retryDelayMs * 2 ** claimed.attempts), clock()));
           run.retried++;
         }
+      } else if (kind === 'not-sent') {
+        // Cancelled by a stop before it reached the server: back in the queue as it was.
+        record(() => markRetry(db, claimed.deliveryId, text, clock(), clock(), { countAttempt: false }));
       } else if (kind === 'unavailable') {
         // The server, not the recipient: no attempt is counted; the whole run backs off.
         unavailableStreak++;
@@ -408,6 +416,13 @@ async function runLocked(
       // A busy store: the next beat tries again, well within the lease.
     }
   }, LOCK_LEASE_MS / 6);
+  // A stop takes effect at once, not at the next group commit: messages still waiting for a
+  // connection come back as not sent, and only those in transfer are waited for.
+  const onAbort = (): void => {
+    stopReason ??= 'stopped by signal; rerun `tayori digest send` to resume';
+    mailer.cancelQueued?.();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   progress();
   let loopError: unknown;
   try {
@@ -416,10 +431,15 @@ async function runLocked(
     loopError = error;
   } finally {
     clearInterval(heartbeat);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   // Whatever ended the loop, messages already handed to the server finish and are recorded
-  // before the caller releases the lock.
-  await Promise.allSettled([...inFlight]);
+  // before the caller releases the lock: each one as it finishes, so that a shutdown that runs
+  // out of time loses none that the server took.
+  while (inFlight.size > 0) {
+    await Promise.race(inFlight);
+    flushAndClaim(0);
+  }
   flushAndClaim(0);
   if (loopError !== undefined) throw loopError;
   progress();

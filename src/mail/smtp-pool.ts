@@ -27,6 +27,8 @@ export interface PoolSendInfo {
 }
 
 interface Job {
+  /** The caller's number for the message (cancelQueued's bound). */
+  tag: number;
   envelope: Envelope;
   message: Buffer;
   resolve: (info: PoolSendInfo) => void;
@@ -51,12 +53,25 @@ export class SmtpPool {
     this.sessions = Array.from({ length: Math.max(1, connections) }, () => new Session(options));
   }
 
-  send(envelope: Envelope, message: Buffer): Promise<PoolSendInfo> {
+  send(envelope: Envelope, message: Buffer, tag = 0): Promise<PoolSendInfo> {
     if (this.closed) return Promise.reject(new Error('the SMTP pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ envelope, message, resolve, reject });
+      this.queue.push({ tag, envelope, message, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * Fails the queued messages tagged up to `upTo` that no session has started, with a
+   * NotSentError: a stopping run hands them back to the ledger instead of waiting for them.
+   */
+  cancelQueued(upTo: number): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      if (job.tag > upTo) continue;
+      this.queue.splice(i, 1);
+      job.reject(notSentError());
+    }
   }
 
   /** Hands queued messages to idle sessions; called on every send and whenever a session frees up. */
@@ -86,6 +101,13 @@ export class SmtpPool {
     for (const session of this.sessions) session.quit();
   }
 }
+
+/** A message the run stopped before any session took it: not sent, so not in doubt. */
+export function notSentError(): Error {
+  return Object.assign(new Error('not sent: the run stopped before this message reached the mail server'), { code: NOT_SENT });
+}
+
+export const NOT_SENT = 'ENOTSENT';
 
 class Session {
   busy = false;

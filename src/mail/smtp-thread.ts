@@ -18,6 +18,8 @@ export interface SmtpThreadSetup {
 
 export type SmtpThreadRequest =
   | { type: 'send'; id: number; envelope: Envelope; bytes: Uint8Array }
+  /** Fail the messages up to this id that no session has started (SmtpPool.cancelQueued). */
+  | { type: 'cancel'; upTo: number }
   | { type: 'close' };
 
 export interface SmtpThreadReply {
@@ -67,6 +69,11 @@ export class ThreadedSmtpPool {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ type: 'send', id, envelope, bytes } satisfies SmtpThreadRequest);
     });
+  }
+
+  /** Every message sent so far that no session has started fails with a not-sent error (code ENOTSENT). */
+  cancelQueued(): void {
+    if (!this.exited) this.worker.postMessage({ type: 'cancel', upTo: this.nextId - 1 } satisfies SmtpThreadRequest);
   }
 
   private settle(reply: SmtpThreadReply): void {

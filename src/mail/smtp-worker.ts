@@ -5,13 +5,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import DKIM from 'nodemailer/lib/dkim';
-import { SmtpPool } from './smtp-pool.js';
+import { notSentError, SmtpPool } from './smtp-pool.js';
 import type { SmtpThreadReply, SmtpThreadRequest, SmtpThreadSetup } from './smtp-thread.js';
 
 const setup = workerData as SmtpThreadSetup;
 const pool = new SmtpPool(setup.url, setup.connections);
 const dkim = setup.dkim ? new DKIM(setup.dkim) : undefined;
 const port = parentPort!;
+/** Messages up to this id were cancelled: one still being signed must not reach the pool. */
+let cancelledUpTo = 0;
 
 async function signed(bytes: Buffer): Promise<Buffer> {
   if (!dkim) return bytes;
@@ -35,9 +37,14 @@ port.on('message', (request: SmtpThreadRequest) => {
     });
     return;
   }
+  if (request.type === 'cancel') {
+    cancelledUpTo = Math.max(cancelledUpTo, request.upTo);
+    pool.cancelQueued(request.upTo);
+    return;
+  }
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
   signed(bytes)
-    .then((message) => pool.send(request.envelope, message))
+    .then((message) => (request.id <= cancelledUpTo ? Promise.reject(notSentError()) : pool.send(request.envelope, message, request.id)))
     .then(
       (info) => port.postMessage({ type: 'sent', id: request.id, response: info.response } satisfies SmtpThreadReply),
       (error: unknown) => port.postMessage({ type: 'failed', id: request.id, error: plainError(error) } satisfies SmtpThreadReply),

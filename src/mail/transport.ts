@@ -4,7 +4,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/schema.js';
-import type { Envelope } from './smtp-pool.js';
+import { NOT_SENT, type Envelope } from './smtp-pool.js';
 import { ThreadedSmtpPool } from './smtp-thread.js';
 
 /**
@@ -44,6 +44,12 @@ export interface Mailer {
    */
   readonly maxInFlight: number;
   send(message: OutgoingMessage): Promise<SendResult>;
+  /**
+   * For a stop: messages already given to `send` that have not reached the mail server yet fail
+   * at once with kind 'not-sent', so the caller waits only for those in transfer. (The outbox
+   * writes each message within its `send` and has nothing to cancel.)
+   */
+  cancelQueued?(): void;
   close(): Promise<void>;
 }
 
@@ -56,8 +62,9 @@ export interface Mailer {
  *  - unavailable: no answer (refused, dropped, timed out); the server, not the recipient, is the
  *    problem: requeue without counting an attempt, back off the whole run.
  *  - fatal: configuration (authentication, sender refused, TLS): stop the run, nothing is marked.
+ *  - not-sent: cancelled before it reached the server (cancelQueued): requeue, no attempt counted.
  */
-export type FailureKind = 'temporary' | 'permanent' | 'rejected' | 'unavailable' | 'fatal';
+export type FailureKind = 'temporary' | 'permanent' | 'rejected' | 'unavailable' | 'fatal' | 'not-sent';
 
 export class MailError extends Error {
   override name = 'MailError';
@@ -92,6 +99,7 @@ const CONFIG_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'EREQUIRETL
 export function classify(error: unknown): FailureKind {
   if (error instanceof MailError) return error.kind;
   const e = (error ?? {}) as NodemailerLikeError;
+  if (e.code === NOT_SENT) return 'not-sent';
   const code = e.responseCode;
   const command = (e.command ?? '').toUpperCase();
   if (typeof code === 'number' && code >= 500 && code < 600) {
@@ -198,6 +206,7 @@ export function createSmtpMailer(config: Config, env: NodeJS.ProcessEnv, url: st
         throw toMailError(error);
       }
     },
+    cancelQueued: () => pool.cancelQueued(),
     close: () => pool.close(),
   };
 }

@@ -102,6 +102,7 @@ export class Scheduler {
   private rebuilding: Promise<void> | undefined;
   private rebuildAgain = false;
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
+  private built = false;
 
   constructor(private readonly options: SchedulerOptions) {
     this.matcher = cronMatcher(options.config.digest.schedule, options.config.site.timezone);
@@ -114,14 +115,24 @@ export class Scheduler {
     return this.leader;
   }
 
-  /** Build once, take the lock if free, catch up, then tick, heartbeat and watch. */
-  async start(): Promise<void> {
-    const { config, db, clock } = this.options;
+  /** The first build, which start() runs unless it ran already (tayori start runs it before it listens). */
+  async buildOnce(): Promise<void> {
+    if (this.built) return;
+    this.built = true;
     // When this store's scheduler first ran: digests due before that are not "missed".
-    stateOnce(db, 'first-start', clock().toISOString());
+    stateOnce(this.options.db, 'first-start', this.options.clock().toISOString());
     await this.rebuild('start');
-    this.tryLead(clock());
-    if (this.leader) await this.runDueDigest(clock());
+  }
+
+  /**
+   * Builds once, then ticks, beats and watches, and takes the lock if free. A catch-up (or a
+   * send to resume) starts in the background: with a long list it takes minutes, and meanwhile
+   * the server answers, the heartbeat keeps the lease, and a stop is honoured (idle() waits for it).
+   */
+  async start(): Promise<void> {
+    const { config, clock } = this.options;
+    await this.buildOnce();
+    if (this.stopped) return;
     const tickPattern = this.matcher.stepMs === 1000 ? '* * * * * *' : '* * * * *';
     this.tick = cron.schedule(tickPattern, () => void this.runDueDigest(this.options.clock()), { name: 'tayori-digest-tick', noOverlap: true });
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
@@ -135,11 +146,18 @@ export class Scheduler {
       });
       this.watcher.on('error', (error) => this.options.log('error', 'watch.error', { error: String(error) }));
     }
+    this.tryLead(clock());
     this.options.log('info', 'scheduler.started', {
       schedule: config.digest.schedule,
       timezone: config.site.timezone,
       role: this.leader ? 'sender' : 'standby',
     });
+    if (this.leader) void this.runDueDigest(clock());
+  }
+
+  /** Resolves when the send and the build under way, if any, are done (tests; shutdown uses stop()). */
+  async idle(): Promise<void> {
+    while (this.running || this.rebuilding) await Promise.all([this.running, this.rebuilding]);
   }
 
   /** Takes the lock when it is free or its holder is gone; logs a change of role. */

@@ -76,6 +76,36 @@ describe('sendDigestOnThread', () => {
     expect(smtp.received.length).toBe(60);
   });
 
+  it('a stop waits only for the messages in transfer: those still queued for a connection go back to the ledger unsent', async () => {
+    // A slow server: each message takes 600 ms, two connections, a window of four.
+    const config = digestConfig({ mail: { connections: 2 } });
+    smtp = await startTestSmtp({ dataDelayMs: 600 });
+    addActive(db, 10, MONDAY);
+    const controller = new AbortController();
+    let acceptedAtStop = -1;
+    const stopWhenBusy = setInterval(() => {
+      if (smtp.received.length >= 2 && acceptedAtStop < 0) {
+        acceptedAtStop = smtp.received.length;
+        controller.abort();
+      }
+    }, 5);
+    const first = await sendDigestOnThread(job(config, { SMTP_URL: smtp.url }), { signal: controller.signal });
+    clearInterval(stopWhenBusy);
+    expect(first.summary.reason).toMatch(/signal/);
+    // At most one message per connection was under way when the stop came; nothing after it.
+    expect(smtp.received.length).toBeLessThanOrEqual(acceptedAtStop + config.mail.connections);
+    expect(first.summary.sent).toBe(smtp.received.length);
+    const rows = db.prepare('SELECT status, attempts, COUNT(*) AS n FROM deliveries GROUP BY status, attempts ORDER BY status').all();
+    expect(rows).toEqual([
+      { status: 'queued', attempts: 0, n: 10 - smtp.received.length },
+      { status: 'sent', attempts: 1, n: smtp.received.length },
+    ]);
+    const second = await sendDigestOnThread(job(config, { SMTP_URL: smtp.url }));
+    expect(second.summary).toMatchObject({ status: 'sent', resumed: true });
+    expect(smtp.received.length).toBe(10);
+    expect(new Set(smtp.received.map((r) => r.rcptTo[0])).size).toBe(10);
+  });
+
   it('a signal aborted before the thread has started sends nothing; the next run sends it all', async () => {
     const config = digestConfig();
     smtp = await startTestSmtp();

@@ -29,7 +29,7 @@ function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; log: () =
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      if (output.includes('"event":"http.listening"')) resolve({ child, log: () => output });
+      if (output.includes('"event":"scheduler.started"')) resolve({ child, log: () => output });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

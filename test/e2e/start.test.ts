@@ -38,7 +38,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Spawns `tayori start` and resolves once it logs that it listens; collects its output. */
+/** Spawns `tayori start` and resolves once it listens and its scheduler has started; collects its output. */
 function startTayori(port: number, onOutput: (text: string) => void): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'start', '--config', 'tayori.yaml', '--port', String(port)], {
@@ -50,7 +50,7 @@ function startTayori(port: number, onOutput: (text: string) => void): Promise<Ch
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
       onOutput(chunk.toString('utf8'));
-      if (output.includes('"event":"http.listening"')) resolve(child);
+      if (output.includes('"event":"scheduler.started"')) resolve(child);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);

@@ -112,6 +112,7 @@ describe('Scheduler', () => {
     const file = freshDbFile();
     const h = harness(file, at(-10 * MIN));
     await h.scheduler.start();
+    await h.scheduler.idle();
     expect(h.scheduler.isLeader).toBe(true);
     expect(h.sends).toEqual([]);
     h.setNow(at(0));
@@ -128,13 +129,16 @@ describe('Scheduler', () => {
     const file = freshDbFile();
     const first = harness(file, at(-2 * HOUR));
     await first.scheduler.start();
+    await first.scheduler.idle();
     await shutdown(first); // down from 07:00 to 13:00: the 09:00 digest was missed
     const second = harness(file, at(4 * HOUR));
     await second.scheduler.start();
+    await second.scheduler.idle();
     expect(second.sends).toEqual([DUE.toISOString()]);
     await shutdown(second);
     const third = harness(file, at(5 * HOUR));
     await third.scheduler.start();
+    await third.scheduler.idle();
     expect(await third.scheduler.runDueDigest(at(6 * HOUR))).toEqual({ action: 'none' });
     expect(third.sends).toEqual([]);
     await shutdown(third);
@@ -144,15 +148,18 @@ describe('Scheduler', () => {
     const file = freshDbFile();
     const first = harness(file, at(-HOUR));
     await first.scheduler.start();
+    await first.scheduler.idle();
     await shutdown(first);
     const late = harness(file, at(25 * HOUR));
     await late.scheduler.start();
+    await late.scheduler.idle();
     expect(late.sends).toEqual([]);
     expect(late.events.filter((e) => e.event === 'digest.missed')).toHaveLength(1);
     expect(listDue(late.db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'skipped' }]);
     await shutdown(late);
     const again = harness(file, at(26 * HOUR));
     await again.scheduler.start();
+    await again.scheduler.idle();
     expect(again.sends).toEqual([]);
     expect(again.events.filter((e) => e.event === 'digest.missed')).toHaveLength(0);
     await shutdown(again);
@@ -161,6 +168,7 @@ describe('Scheduler', () => {
   it('does not send digests that were due before the store ever ran a scheduler', async () => {
     const h = harness(freshDbFile(), at(HOUR));
     await h.scheduler.start();
+    await h.scheduler.idle();
     expect(h.sends).toEqual([]);
     await shutdown(h);
   });
@@ -170,7 +178,9 @@ describe('Scheduler', () => {
     const a = harness(file, at(-10 * MIN));
     const b = harness(file, at(-10 * MIN));
     await a.scheduler.start();
+    await a.scheduler.idle();
     await b.scheduler.start();
+    await b.scheduler.idle();
     expect(a.scheduler.isLeader).toBe(true);
     expect(b.scheduler.isLeader).toBe(false);
     expect(b.events.some((e) => e.event === 'scheduler.lock-held')).toBe(true);
@@ -193,18 +203,49 @@ describe('Scheduler', () => {
     a.db.close();
   });
 
+  it('a long catch-up runs in the background: start returns, the lease is kept, a stop ends it', async () => {
+    const file = freshDbFile();
+    const first = harness(file, at(-2 * HOUR));
+    await first.scheduler.start();
+    await shutdown(first); // down over the 09:00 due time
+    // A send that lasts until it is told to stop (a long list on a slow server).
+    const slow = harness(file, at(HOUR), {
+      sendDigest: (_key, _due, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ status: 'incomplete' }))),
+      heartbeatMs: 20,
+      leaseMs: 100,
+    });
+    const started = await Promise.race([slow.scheduler.start().then(() => 'returned'), new Promise((r) => setTimeout(() => r('blocked'), 2000))]);
+    expect(started).toBe('returned');
+    expect(slow.events.map((e) => e.event)).toContain('digest.started');
+    // Its clock runs on past several leases: the heartbeat renewed it, so nobody may take over.
+    let clockMs = at(HOUR).getTime();
+    const running = setInterval(() => slow.setNow(new Date((clockMs += 10))), 10);
+    await new Promise((r) => setTimeout(r, 400));
+    clearInterval(running);
+    expect(clockMs - at(HOUR).getTime()).toBeGreaterThan(300);
+    const other = harness(file, new Date(clockMs), { holderIsGone: () => false });
+    expect(acquireLock(other.db, 'digest-scheduler', { id: 'other', pid: 1, host: 'elsewhere' }, new Date(clockMs), 100).acquired).toBe(false);
+    other.db.close();
+    await slow.scheduler.stop();
+    expect(slow.events.map((e) => e.event)).toContain('digest.interrupted');
+    expect(listDue(slow.db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'sending' }]);
+    slow.db.close();
+  });
+
   it('resumes a send that a crash left unfinished, with the same key', async () => {
     const file = freshDbFile();
     const crashing = harness(file, at(-MIN), {
       sendDigest: () => new Promise(() => {}), // never finishes: the process "dies" mid-send
     });
     await crashing.scheduler.start();
+    await crashing.scheduler.idle();
     void crashing.scheduler.runDueDigest(at(0));
     await new Promise((r) => setTimeout(r, 50));
     expect(listDue(crashing.db)).toMatchObject([{ outcome: 'sending' }]);
     crashing.db.close();
     const restarted = harness(file, at(10 * MIN), { holderIsGone: () => true });
     await restarted.scheduler.start();
+    await restarted.scheduler.idle();
     expect(restarted.sends).toEqual([DUE.toISOString()]);
     expect(listDue(restarted.db)).toMatchObject([{ outcome: 'sent' }]);
     await shutdown(restarted);
@@ -216,6 +257,7 @@ describe('Scheduler', () => {
       sendDigest: async () => ({ status: outcomes.shift() ?? 'sent' }),
     });
     await h.scheduler.start();
+    await h.scheduler.idle();
     expect(await h.scheduler.runDueDigest(at(0))).toMatchObject({ action: 'failed' });
     expect(listDue(h.db)).toMatchObject([{ outcome: 'sending' }]);
     expect(await h.scheduler.runDueDigest(at(MIN))).toEqual({ action: 'none' }); // waits RETRY_MS
@@ -252,6 +294,7 @@ describe('Scheduler', () => {
     });
     try {
       await scheduler.start();
+      await scheduler.idle();
       now = at(0);
       expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', summary: { status: 'sent', sent: 2 } });
       expect(await scheduler.runDueDigest(at(MIN))).toEqual({ action: 'none' });
@@ -302,6 +345,7 @@ describe('Scheduler', () => {
     const smtp = await startSmtp();
     try {
       await scheduler.start();
+      await scheduler.idle();
       now = at(0);
       expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'failed' });
       // A day and more later the interrupted digest is abandoned, not sent stale.
@@ -332,6 +376,7 @@ describe('Scheduler', () => {
   it('ticks with node-cron on a fast schedule and sends each due second once', async () => {
     const h = harness(freshDbFile(), new Date(), { clock: () => new Date() }, config('*/1 * * * * *', 1));
     await h.scheduler.start();
+    await h.scheduler.idle();
     const deadline = Date.now() + 10_000;
     while (h.sends.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await shutdown(h);
@@ -352,6 +397,7 @@ describe('housekeeping', () => {
     const count = () => (h.db.prepare('SELECT COUNT(*) AS n FROM confirmations').get() as { n: number }).n;
     expect(count()).toBe(3);
     await h.scheduler.start();
+    await h.scheduler.idle();
     const deadline = Date.now() + 5000;
     while (count() > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const left = count();
