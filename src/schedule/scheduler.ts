@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import { watch, type FSWatcher } from 'chokidar';
@@ -26,6 +27,8 @@ const HOUSEKEEPING_EVERY_MS = 3600_000;
 const EXPIRED_LINKS_KEPT_MS = 7 * 86_400_000;
 
 export const DIGEST_LOCK = 'digest-scheduler';
+/** Older unfinished digests one due time's send finishes before its own (more is a fault: stop looping). */
+const MAX_OLDER_DIGESTS = 10;
 /** Wait before retrying a due time whose send did not complete. */
 export const RETRY_MS = 5 * 60_000;
 
@@ -45,6 +48,8 @@ export interface SchedulerOptions {
   postsDir?: string;
   /** Quiet time after the last file event before rebuilding. */
   debounceMs?: number;
+  /** How often to check that the posts folder is still the one watched (default 5 s). */
+  rootCheckMs?: number;
   leaseMs?: number;
   heartbeatMs?: number;
   owner?: LockOwner;
@@ -97,6 +102,9 @@ export class Scheduler {
   private tick: ScheduledTask | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
+  /** The posts folder the watcher follows (folderIdentity), or null when it was missing. */
+  private watchedRoot: string | null = null;
+  private rootCheck: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private futureTimer: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
@@ -134,17 +142,24 @@ export class Scheduler {
     await this.buildOnce();
     if (this.stopped) return;
     const tickPattern = this.matcher.stepMs === 1000 ? '* * * * * *' : '* * * * *';
-    this.tick = cron.schedule(tickPattern, () => void this.runDueDigest(this.options.clock()), { name: 'tayori-digest-tick', noOverlap: true });
+    const { log } = this.options;
+    this.tick = cron.schedule(tickPattern, () => void this.runDueDigest(this.options.clock()), {
+      name: 'tayori-digest-tick',
+      noOverlap: true,
+      // Ticks missed while the machine slept need no line each: the next tick finds any due time.
+      suppressMissedWarning: true,
+      // Anything else node-cron says goes through the event log (one JSON line per event).
+      logger: {
+        info: () => {},
+        debug: () => {},
+        warn: (message) => log('warn', 'cron.warning', { message }),
+        error: (message, error) => log('error', 'cron.error', { error: String(error ?? message) }),
+      },
+    });
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     if (this.options.postsDir) {
-      const debounceMs = this.options.debounceMs ?? 300;
-      this.watcher = watch(this.options.postsDir, { ignoreInitial: true });
-      this.watcher.on('all', (event, file) => {
-        if (event !== 'add' && event !== 'change' && event !== 'unlink') return;
-        clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => void this.rebuild(`${event} ${file}`), debounceMs);
-      });
-      this.watcher.on('error', (error) => this.options.log('error', 'watch.error', { error: String(error) }));
+      this.watchPosts(this.options.postsDir);
+      this.rootCheck = setInterval(() => this.checkPostsRoot(this.options.postsDir!), this.options.rootCheckMs ?? 5000);
     }
     this.tryLead(clock());
     this.options.log('info', 'scheduler.started', {
@@ -158,6 +173,35 @@ export class Scheduler {
   /** Resolves when the send and the build under way, if any, are done (tests; shutdown uses stop()). */
   async idle(): Promise<void> {
     while (this.running || this.rebuilding) await Promise.all([this.running, this.rebuilding]);
+  }
+
+  private watchPosts(postsDir: string): void {
+    const debounceMs = this.options.debounceMs ?? 300;
+    const watcher = watch(postsDir, { ignoreInitial: true });
+    this.watcher = watcher;
+    this.watchedRoot = folderIdentity(postsDir);
+    watcher.on('all', (event, file) => {
+      if (event !== 'add' && event !== 'change' && event !== 'unlink' && event !== 'unlinkDir') return;
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.rebuild(`${event} ${file}`), debounceMs);
+    });
+    watcher.on('error', (error) => this.options.log('error', 'watch.error', { error: String(error) }));
+  }
+
+  /**
+   * A watcher follows the folder it was given, not its name: once the posts folder is deleted
+   * and made again, or another folder is moved into its place, no event comes. So its identity
+   * is checked now and then (one stat); when it changed, the watcher starts over and the site
+   * is rebuilt from what is there now.
+   */
+  private checkPostsRoot(postsDir: string): void {
+    if (this.stopped) return;
+    const now = folderIdentity(postsDir);
+    if (now === this.watchedRoot) return;
+    this.options.log('info', 'watch.restarted', { folder: postsDir, reason: now === null ? 'the posts folder is gone' : 'the posts folder was replaced' });
+    void this.watcher?.close();
+    this.watchPosts(postsDir);
+    void this.rebuild('posts folder replaced');
   }
 
   /** Takes the lock when it is free or its holder is gone; logs a change of role. */
@@ -287,10 +331,17 @@ export class Scheduler {
     const key = due.toISOString();
     log('info', 'digest.started', { due: key });
     let outcome: { summary?: Record<string, unknown>; error?: string };
-    try {
-      outcome = { summary: await this.options.sendDigest(key, due, this.abort.signal) };
-    } catch (error) {
-      outcome = { error: (error as Error).message };
+    // A send finishes an older digest left unfinished first (a manual send cut short, a
+    // scheduled one still retrying) and then returns; this due time's own digest comes after it.
+    for (let runs = 0; ; runs++) {
+      try {
+        outcome = { summary: await this.options.sendDigest(key, due, this.abort.signal) };
+      } catch (error) {
+        outcome = { error: (error as Error).message };
+      }
+      const finishedOther = outcome.summary?.status === 'sent' && outcome.summary.key !== undefined && outcome.summary.key !== key;
+      if (!finishedOther || this.abort.signal.aborted || runs >= MAX_OLDER_DIGESTS) break;
+      log('info', 'digest.finished', { due: key, ...outcome.summary, note: 'an older unfinished digest; this due time\'s own digest follows' });
     }
     if (this.abort.signal.aborted) {
       // Stopped mid-send: stays 'sending', so the next start resumes it.
@@ -348,6 +399,7 @@ export class Scheduler {
     this.abort.abort();
     await this.tick?.destroy();
     clearInterval(this.heartbeat);
+    clearInterval(this.rootCheck);
     clearTimeout(this.debounce);
     clearTimeout(this.futureTimer);
     await this.watcher?.close();
@@ -356,4 +408,13 @@ export class Scheduler {
     if (this.leader) releaseLock(this.options.db, DIGEST_LOCK, this.owner.id);
     this.leader = false;
   }
+}
+
+/**
+ * A folder's device, inode and birth time, or null when there is no folder at that path. (A
+ * folder deleted and made again often gets the same inode number back; not the same birth time.)
+ */
+function folderIdentity(dir: string): string | null {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  return stat?.isDirectory() ? `${stat.dev}:${stat.ino}:${stat.birthtimeMs}` : null;
 }

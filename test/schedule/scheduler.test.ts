@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { cronMatcher, latestDueAt, withinCatchUp } from '../../src/schedule/due.js';
 import { Scheduler, type SchedulerOptions } from '../../src/schedule/scheduler.js';
@@ -232,6 +232,24 @@ describe('Scheduler', () => {
     slow.db.close();
   });
 
+  it('after finishing an older unfinished digest, sends the due time\'s own digest too', async () => {
+    const keys: string[] = [];
+    // The first run finishes a manual send cut short earlier (another key), as run.ts does.
+    const h = harness(freshDbFile(), at(-MIN), {
+      sendDigest: async (key) => {
+        keys.push(key);
+        return keys.length === 1 ? { status: 'sent', key: 'manual:2026-11-21T03:00:00.000Z', resumed: true } : { status: 'sent', key };
+      },
+    });
+    await h.scheduler.start();
+    await h.scheduler.idle();
+    h.setNow(at(0));
+    expect(await h.scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', due: DUE, summary: { key: DUE.toISOString() } });
+    expect(keys).toEqual([DUE.toISOString(), DUE.toISOString()]);
+    expect(listDue(h.db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'sent' }]);
+    await shutdown(h);
+  });
+
   it('resumes a send that a crash left unfinished, with the same key', async () => {
     const file = freshDbFile();
     const crashing = harness(file, at(-MIN), {
@@ -383,6 +401,72 @@ describe('Scheduler', () => {
     expect(h.sends.length).toBeGreaterThanOrEqual(2);
     expect(new Set(h.sends).size).toBe(h.sends.length);
     for (const key of h.sends) expect(new Date(key).getMilliseconds()).toBe(0);
+  });
+});
+
+describe('node-cron\'s own output', () => {
+  it('prints nothing of its own when ticks were missed (a blocked or suspended process): the event log stays one JSON line per event', async () => {
+    const printed: unknown[][] = [];
+    const spies = (['warn', 'error', 'info', 'debug', 'log'] as const).map((name) => vi.spyOn(console, name).mockImplementation((...args) => void printed.push(args)));
+    const h = harness(freshDbFile(), new Date(), { clock: () => new Date() }, config('*/1 * * * * *', 1));
+    try {
+      await h.scheduler.start();
+      await h.scheduler.idle();
+      const blockedUntil = Date.now() + 2500;
+      while (Date.now() < blockedUntil); // the event loop stops, as in a suspend
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      await shutdown(h);
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(printed).toEqual([]);
+  });
+});
+
+describe('watching the posts folder', () => {
+  it('follows a posts folder that is deleted and made again, or swapped for another', async () => {
+    const postsDir = path.join(temp.dir, 'watched-posts');
+    mkdirSync(postsDir, { recursive: true });
+    const reasons: string[] = [];
+    const h = harness(freshDbFile(), at(-MIN), {
+      postsDir,
+      debounceMs: 20,
+      rootCheckMs: 50,
+      rebuild: () => {
+        reasons.push('build');
+        return {};
+      },
+    });
+    const until = async (what: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`timed out; events: ${h.events.map((e) => e.event).join(' ')}; rebuilds: ${reasons.length}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await h.scheduler.start();
+    await h.scheduler.idle();
+    const built = () => reasons.length;
+
+    rmSync(postsDir, { recursive: true });
+    mkdirSync(postsDir);
+    await until(() => h.events.some((e) => e.event === 'watch.restarted'));
+    let before = built();
+    writeFileSync(path.join(postsDir, 'after-recreate.md'), '---\ntitle: x\ndate: 2026-11-20\n---\n\nx\n');
+    await until(() => built() > before);
+
+    const replacement = path.join(temp.dir, 'replacement-posts');
+    mkdirSync(replacement);
+    const restarts = () => h.events.filter((e) => e.event === 'watch.restarted').length;
+    const restartsBefore = restarts();
+    renameSync(postsDir, path.join(temp.dir, 'old-posts'));
+    renameSync(replacement, postsDir);
+    await until(() => restarts() > restartsBefore);
+    await h.scheduler.idle();
+    before = built();
+    writeFileSync(path.join(postsDir, 'after-swap.md'), '---\ntitle: y\ndate: 2026-11-21\n---\n\ny\n');
+    await until(() => built() > before);
+    await shutdown(h);
   });
 });
 
