@@ -83,13 +83,16 @@ function offsetAt(instantMs: number, timeZone: string): number {
  */
 export function instantFromWallTime(w: WallTime, timeZone: string): Date {
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
-  const first = asUtc - offsetAt(asUtc, timeZone);
-  const second = asUtc - offsetAt(first, timeZone);
-  // Prefer the earlier reading when both offsets fit (DST overlap).
-  const candidates = [first, second].filter((t) => asUtc - offsetAt(t, timeZone) === t);
-  // In a gap neither fits; the smaller, pre-gap offset gives the later instant (02:30 → 03:30).
-  return new Date(candidates.length > 0 ? Math.min(...candidates) : Math.max(first, second));
+  // The offsets a day either side: the two in force around any change of that day (a probe
+  // at the wall time itself can land past the change and miss the earlier reading).
+  const before = asUtc - offsetAt(asUtc - DAY_MS, timeZone);
+  const after = asUtc - offsetAt(asUtc + DAY_MS, timeZone);
+  const fits = [before, after].filter((t) => asUtc - offsetAt(t, timeZone) === t);
+  // In a gap neither fits; the offset from before the gap gives the later instant (02:30 → 03:30).
+  return new Date(fits.length > 0 ? Math.min(...fits) : before);
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * `2025-12-17`, `2025-12-17 20:38:36 +0000`, `2025-12-17T20:38:36Z`, `2025-12-17T20:38:36+09:00`,

@@ -64,6 +64,9 @@ describe('zones', () => {
     expect(instantFromWallTime(wall(3, 8, 2, 30), ny).toISOString()).toBe('2026-03-08T07:30:00.000Z');
     // 01:30 happens twice on 2026-11-01; the earlier (EDT) instant is used.
     expect(instantFromWallTime(wall(11, 1, 1, 30), ny).toISOString()).toBe('2026-11-01T05:30:00.000Z');
+    // East of UTC too: 02:30 happens twice in Berlin on 2026-10-25 (CEST, then CET).
+    expect(instantFromWallTime({ ...wall(10, 25, 2, 30) }, 'Europe/Berlin').toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(instantFromWallTime({ ...wall(3, 29, 2, 30) }, 'Europe/Berlin').toISOString()).toBe('2026-03-29T01:30:00.000Z'); // gap: 03:30 CEST
   });
 
   it('reads the formatted string as the formatter\'s parts give it, in every zone and era', () => {

@@ -77,6 +77,31 @@ describe('due times', () => {
     expect(latestDueAt(weekly, at(-MIN), new Date(0))).toEqual(new Date('2026-11-16T00:00:00Z'));
     expect(latestDueAt(weekly, at(5 * HOUR), DUE)).toBeUndefined();
   });
+  it('on the day clocks go back, a time that happens twice is due once, the first time', () => {
+    const ny = cronMatcher('30 1 * * 0', 'America/New_York');
+    const edt = new Date('2026-11-01T05:30:00Z'); // 01:30 EDT
+    const est = new Date('2026-11-01T06:30:00Z'); // 01:30 EST, an hour later
+    expect(ny.matches(edt)).toBe(true);
+    expect(ny.matches(est)).toBe(false);
+    expect(latestDueAt(ny, new Date('2026-11-01T07:00:00Z'), new Date(0))).toEqual(edt);
+    expect(latestDueAt(ny, new Date('2026-11-01T07:00:00Z'), edt)).toBeUndefined();
+    const berlin = cronMatcher('30 2 * * 0', 'Europe/Berlin');
+    expect(latestDueAt(berlin, new Date('2026-10-25T03:00:00Z'), new Date('2026-10-24T00:00:00Z'))).toEqual(new Date('2026-10-25T00:30:00Z'));
+    expect(latestDueAt(berlin, new Date('2026-10-25T03:00:00Z'), new Date('2026-10-25T00:30:00Z'))).toBeUndefined();
+  });
+
+  it('on the day clocks go forward, a time that never happens is due at the first moment after the gap', () => {
+    const ny = cronMatcher('30 2 * * 0', 'America/New_York');
+    // 02:00 EST becomes 03:00 EDT at 07:00Z: 02:30 is skipped, so the digest is due at 03:00 EDT.
+    expect(latestDueAt(ny, new Date('2026-03-08T12:00:00Z'), new Date('2026-03-02T00:00:00Z'))).toEqual(new Date('2026-03-08T07:00:00Z'));
+    expect(ny.matches(new Date('2026-03-08T07:01:00Z'))).toBe(false);
+    // A week later, 02:30 EDT as usual.
+    expect(latestDueAt(ny, new Date('2026-03-15T12:00:00Z'), new Date('2026-03-09T00:00:00Z'))).toEqual(new Date('2026-03-15T06:30:00Z'));
+    // Lord Howe moves by half an hour: 02:15 is skipped there.
+    const howe = cronMatcher('15 2 * * *', 'Australia/Lord_Howe');
+    expect(latestDueAt(howe, new Date('2026-10-04T12:00:00Z'), new Date('2026-10-03T00:00:00Z'))).toEqual(new Date('2026-10-03T15:30:00Z'));
+  });
+
   it('uses the catch-up window, with a small grace even for catchUp 0', () => {
     expect(withinCatchUp(DUE, at(23 * HOUR), 24)).toBe(true);
     expect(withinCatchUp(DUE, at(25 * HOUR), 24)).toBe(false);
