@@ -114,10 +114,11 @@ export function registerStart(program: Command): void {
       });
 
       // Listen for signals before anything can report "ready": a supervisor (or a test) may
-      // send SIGTERM the moment it sees the listening line. A signal during start-up is
-      // honoured once start-up is done.
+      // send SIGTERM the moment it sees the listening line. A signal during the first build
+      // ends start-up there: the port is never opened and no digest is looked at.
+      let stopSignal: NodeJS.Signals | undefined;
       let requestStop: (signal: NodeJS.Signals) => void = () => {};
-      const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve));
+      const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve)).then((signal) => (stopSignal = signal));
       process.on('SIGINT', requestStop);
       process.on('SIGTERM', requestStop);
 
@@ -126,7 +127,7 @@ export function registerStart(program: Command): void {
       await Promise.race([scheduler.buildOnce(), stopRequested]);
       // Listening before the schedule starts: a port in use ends start-up before any digest goes out.
       try {
-        await server.app.listen({ host, port });
+        if (!stopSignal) await server.app.listen({ host, port });
       } catch (error) {
         await Promise.all([scheduler.stop(), server.app.close()]);
         await mailer.close();
@@ -135,11 +136,13 @@ export function registerStart(program: Command): void {
         if (code === 'EADDRINUSE') throw new UsageError(`${host}:${port} is in use; pass --port N (or PORT=N) for another port`, 1);
         throw error;
       }
-      const address = server.app.server.address();
-      const actualPort = typeof address === 'object' && address ? address.port : port;
-      log('info', 'http.listening', { url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, port: actualPort });
-      // A catch-up digest runs in the background; a stop signal ends it.
-      await scheduler.start();
+      if (!stopSignal) {
+        const address = server.app.server.address();
+        const actualPort = typeof address === 'object' && address ? address.port : port;
+        log('info', 'http.listening', { url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, port: actualPort });
+        // A catch-up digest runs in the background; a stop signal ends it.
+        await scheduler.start();
+      }
 
       const signal = await stopRequested;
       log('info', 'shutdown', { signal });

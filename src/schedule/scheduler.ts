@@ -27,6 +27,8 @@ const HOUSEKEEPING_EVERY_MS = 3600_000;
 const EXPIRED_LINKS_KEPT_MS = 7 * 86_400_000;
 
 export const DIGEST_LOCK = 'digest-scheduler';
+/** The longest a stream of file events can put a rebuild off. */
+const MAX_DEBOUNCE_MS = 5_000;
 /** Older unfinished digests one due time's send finishes before its own (more is a fault: stop looping). */
 const MAX_OLDER_DIGESTS = 10;
 /** Wait before retrying a due time whose send did not complete. */
@@ -48,6 +50,8 @@ export interface SchedulerOptions {
   postsDir?: string;
   /** Quiet time after the last file event before rebuilding. */
   debounceMs?: number;
+  /** The longest a stream of file events can put a rebuild off (default 5 s). */
+  maxDebounceMs?: number;
   /** How often to check that the posts folder is still the one watched (default 5 s). */
   rootCheckMs?: number;
   leaseMs?: number;
@@ -105,6 +109,8 @@ export class Scheduler {
   /** The posts folder the watcher follows (folderIdentity), or null when it was missing. */
   private watchedRoot: string | null = null;
   private rootCheck: NodeJS.Timeout | undefined;
+  /** When the first file event since the last rebuild came (Date.now()). */
+  private firstEventAt: number | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private futureTimer: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
@@ -183,7 +189,14 @@ export class Scheduler {
     watcher.on('all', (event, file) => {
       if (event !== 'add' && event !== 'change' && event !== 'unlink' && event !== 'unlinkDir') return;
       clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.rebuild(`${event} ${file}`), debounceMs);
+      // Quiet time, but no longer than MAX_DEBOUNCE_MS after the first event: a folder that never
+      // goes quiet (a sync tool, a generator) still gets built.
+      this.firstEventAt ??= Date.now();
+      const wait = Math.max(0, Math.min(debounceMs, this.firstEventAt + (this.options.maxDebounceMs ?? MAX_DEBOUNCE_MS) - Date.now()));
+      this.debounce = setTimeout(() => {
+        this.firstEventAt = undefined;
+        void this.rebuild(`${event} ${file}`);
+      }, wait);
     });
     watcher.on('error', (error) => this.options.log('error', 'watch.error', { error: String(error) }));
   }

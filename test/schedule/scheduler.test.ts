@@ -495,6 +495,26 @@ describe('watching the posts folder', () => {
   });
 });
 
+describe('a posts folder that never goes quiet', () => {
+  it('is still rebuilt, at most maxDebounceMs after the first change', async () => {
+    const postsDir = path.join(temp.dir, 'busy-posts');
+    mkdirSync(postsDir, { recursive: true });
+    let builds = 0;
+    const h = harness(freshDbFile(), at(-MIN), { postsDir, debounceMs: 150, maxDebounceMs: 300, rebuild: () => (builds++, {}) });
+    await h.scheduler.start();
+    await h.scheduler.idle();
+    const afterStart = builds;
+    // A change every 50 ms for 1.5 s: never 150 ms of quiet.
+    for (let i = 0; i < 30; i++) {
+      writeFileSync(path.join(postsDir, `p${i % 3}.md`), `---\ntitle: t${i}\ndate: 2026-11-20\n---\n\n${i}\n`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const duringStream = builds - afterStart;
+    await shutdown(h);
+    expect(duringStream).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('housekeeping', () => {
   it('the sender forgets confirmation links that expired over a week ago, and keeps the rest', async () => {
     const file = freshDbFile();
