@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** IANA zone names are checked against the runtime's own tz database. */
@@ -9,6 +10,21 @@ function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+/** What proxy-addr (Fastify's trustProxy) accepts as a trusted proxy: an address, a CIDR range or a named range. */
+function isProxyAddress(entry: string): boolean {
+  const value = entry.trim();
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address = '', bits, ...rest] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+const proxyAddresses = z
+  .string()
+  .min(1)
+  .refine((list) => list.split(',').every(isProxyAddress), 'IP addresses or CIDR ranges (10.0.0.0/8), comma-separated, or loopback, linklocal, uniquelocal');
 
 const absoluteHttpUrl = z
   .string()
@@ -119,7 +135,7 @@ export const configSchema = z
          * Behind a reverse proxy you run: take the client address from X-Forwarded-For (rate
          * limits). `true` is one proxy; a number is that many; addresses or CIDR ranges name them.
          */
-        trustProxy: z.union([z.boolean(), z.number().int().min(1), z.string().min(1), z.array(z.string().min(1)).min(1)]).default(false),
+        trustProxy: z.union([z.boolean(), z.number().int().min(1), proxyAddresses, z.array(proxyAddresses).min(1)]).default(false),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),

@@ -36,8 +36,9 @@ export function formatterFor(timeZone: string): Intl.DateTimeFormat {
 /**
  * What the en-US formatter above prints for years 1–9999: `12/18/2025, 05:38:36`. Reading that
  * string back costs a third of `formatToParts`, which builds an object per field: the largest
- * single cost in reading 10,000 posts' front matter (the permalink's date parts). Anything else
- * (a year before 1 has an era; another ICU could print another shape) goes through the parts.
+ * single cost in reading 10,000 posts' front matter (the permalink's date parts). Any other
+ * shape (another ICU, a year of five digits) goes through the parts. Years before 1 read the
+ * same (era-less) either way.
  */
 const EN_US_NUMERIC = /^(\d{1,2})\/(\d{1,2})\/(\d{1,4}), (\d{1,2}):(\d{1,2}):(\d{1,2})$/;
 

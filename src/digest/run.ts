@@ -438,7 +438,11 @@ async function runLocked(
   // out of time loses none that the server took.
   while (inFlight.size > 0) {
     await Promise.race(inFlight);
-    flushAndClaim(0);
+    try {
+      flushAndClaim(0);
+    } catch {
+      // A busy or full store: the results stay pending for the flush below, once all are in.
+    }
   }
   flushAndClaim(0);
   if (loopError !== undefined) throw loopError;

@@ -63,7 +63,8 @@ export class SmtpPool {
 
   /**
    * Fails the queued messages tagged up to `upTo` that no session has started, with a
-   * NotSentError: a stopping run hands them back to the ledger instead of waiting for them.
+   * not-sent error (code ENOTSENT): a stopping run hands them back to the ledger instead of
+   * waiting for them.
    */
   cancelQueued(upTo: number): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {

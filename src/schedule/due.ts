@@ -2,10 +2,11 @@ import cron from 'node-cron';
 import { instantFromWallTime, wallTimeIn } from '../content/dates.js';
 
 /**
- * Cron arithmetic for the digest schedule, in the site's time zone, with cron's rules for the
- * days clocks change (as cronie and Vixie cron do): a time that happens twice (clocks go back)
- * is due the first time only, and a time that never happens (clocks go forward) is due at the
- * first moment after the gap. Pure apart from building the matcher; tested with fixed times.
+ * Cron arithmetic for the digest schedule, in the site's time zone, on the days clocks change:
+ * a time that happens twice (clocks go back) is due the first time only, and a time that never
+ * happens (clocks go forward) is due at the first moment after the gap, as cronie does for jobs
+ * at a fixed time (a digest's case). Unlike cronie, the rule holds for every pattern: an hourly
+ * `0 * * * *` skips the repeated hour. Pure apart from building the matcher; tested with fixed times.
  */
 export interface CronMatcher {
   /** True when `date` (to the second for 6-field patterns, to the minute otherwise) is a due time. */

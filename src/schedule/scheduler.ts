@@ -109,6 +109,8 @@ export class Scheduler {
   /** The posts folder the watcher follows (folderIdentity), or null when it was missing. */
   private watchedRoot: string | null = null;
   private rootCheck: NodeJS.Timeout | undefined;
+  /** The posts folder could not be checked last time (logged once). */
+  private rootUnreadable = false;
   /** When the first file event since the last rebuild came (Date.now()). */
   private firstEventAt: number | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -185,7 +187,8 @@ export class Scheduler {
     const debounceMs = this.options.debounceMs ?? 300;
     const watcher = watch(postsDir, { ignoreInitial: true });
     this.watcher = watcher;
-    this.watchedRoot = folderIdentity(postsDir);
+    const identity = folderIdentity(postsDir);
+    this.watchedRoot = identity instanceof Error ? null : identity;
     watcher.on('all', (event, file) => {
       if (event !== 'add' && event !== 'change' && event !== 'unlink' && event !== 'unlinkDir') return;
       clearTimeout(this.debounce);
@@ -210,11 +213,19 @@ export class Scheduler {
   private checkPostsRoot(postsDir: string): void {
     if (this.stopped) return;
     const now = folderIdentity(postsDir);
+    if (now instanceof Error) {
+      // Unreadable for now (permissions, a mount that dropped): keep watching what we have.
+      if (!this.rootUnreadable) this.options.log('error', 'watch.error', { folder: postsDir, error: now.message });
+      this.rootUnreadable = true;
+      return;
+    }
+    this.rootUnreadable = false;
     if (now === this.watchedRoot) return;
     this.options.log('info', 'watch.restarted', { folder: postsDir, reason: now === null ? 'the posts folder is gone' : 'the posts folder was replaced' });
     void this.watcher?.close();
     this.watchPosts(postsDir);
-    void this.rebuild('posts folder replaced');
+    // While it is gone there is nothing new to build (its files' removal was seen already).
+    if (now !== null) void this.rebuild('posts folder replaced');
   }
 
   /** Takes the lock when it is free or its holder is gone; logs a change of role. */
@@ -353,8 +364,13 @@ export class Scheduler {
         outcome = { error: (error as Error).message };
       }
       const finishedOther = outcome.summary?.status === 'sent' && outcome.summary.key !== undefined && outcome.summary.key !== key;
-      if (!finishedOther || this.abort.signal.aborted || runs >= MAX_OLDER_DIGESTS) break;
+      if (!finishedOther || this.abort.signal.aborted) break;
       log('info', 'digest.finished', { due: key, ...outcome.summary, note: 'an older unfinished digest; this due time\'s own digest follows' });
+      if (runs + 1 >= MAX_OLDER_DIGESTS) {
+        // Its own digest has not gone out: retried like any incomplete send.
+        outcome = { error: `finished ${MAX_OLDER_DIGESTS} older unfinished digests and not yet this one; see \`tayori digest status\`` };
+        break;
+      }
     }
     if (this.abort.signal.aborted) {
       // Stopped mid-send: stays 'sending', so the next start resumes it.
@@ -427,7 +443,11 @@ export class Scheduler {
  * A folder's device, inode and birth time, or null when there is no folder at that path. (A
  * folder deleted and made again often gets the same inode number back; not the same birth time.)
  */
-function folderIdentity(dir: string): string | null {
-  const stat = statSync(dir, { throwIfNoEntry: false });
-  return stat?.isDirectory() ? `${stat.dev}:${stat.ino}:${stat.birthtimeMs}` : null;
+function folderIdentity(dir: string): string | null | Error {
+  try {
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    return stat?.isDirectory() ? `${stat.dev}:${stat.ino}:${stat.birthtimeMs}` : null;
+  } catch (error) {
+    return error as Error;
+  }
 }

@@ -84,8 +84,11 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     frameworkErrors: (_error, _request, reply) => page(reply.headers({ ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor('text/html') }), 400, 'error'),
     // Requests Node's parser refuses (bad method, headers too large) never reach a route.
     clientErrorHandler: (error: Error & { code?: string }, socket) => {
-      if (!socket.writable) return void socket.destroy();
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      // As Node does: nothing is written into a keep-alive answer already under way.
+      const answering = (socket as typeof socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (!socket.writable || answering?.headersSent) return void socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       const body = Buffer.from(pages.render('error'));
       const headers = { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, connection: 'close', ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor('text/html') };
       const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');

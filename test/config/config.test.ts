@@ -30,6 +30,12 @@ describe('config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('takes trustProxy as true, a hop count, or the proxies\' addresses and ranges', () => {
+    for (const trustProxy of [true, 2, '10.0.0.0/8', 'loopback, 192.0.2.7', ['::1', '2001:db8::/32']]) {
+      expect(parseConfig({ ...minimal, server: { trustProxy } }).server.trustProxy).toEqual(trustProxy);
+    }
+  });
+
   it('reads the shipped config/tayori.yaml', () => {
     const { config } = loadConfig({ cwd: projectRoot, env: {} });
     expect(config.site.language).toBe('ja');
@@ -45,6 +51,9 @@ describe('config', () => {
     [{ ...minimal, permalink: ':year/:slug' }, /permalink: got ":year\/:slug", expected a path pattern starting with \//],
     [{ ...minimal, feed: {} }, /unknown key\(s\) "feed"/],
     [{ site: { title: 'T', url: 'https://example.com' } }, /site\.author: got nothing, expected/],
+    [{ ...minimal, server: { trustProxy: 'proxy.internal' } }, /server\.trustProxy: got "proxy\.internal", expected IP addresses or CIDR ranges/],
+    [{ ...minimal, server: { trustProxy: '10.0.0.0/33' } }, /server\.trustProxy: got "10\.0\.0\.0\/33"/],
+    [{ ...minimal, server: { trustProxy: ['10.0.0.1', 'nginx'] } }, /server\.trustProxy\.1: got "nginx"/],
   ])('names the key, the value and what is expected (%#)', (input, message) => {
     expect(() => parseConfig(input, 'x.yaml')).toThrowError(ConfigError);
     expect(() => parseConfig(input, 'x.yaml')).toThrowError(message);

@@ -275,6 +275,20 @@ describe('Scheduler', () => {
     await shutdown(h);
   });
 
+  it('keeps a due time open when every send only finished yet another older digest', async () => {
+    let calls = 0;
+    const h = harness(freshDbFile(), at(-MIN), {
+      sendDigest: async () => ({ status: 'sent', key: `manual:older-${++calls}` }),
+    });
+    await h.scheduler.start();
+    await h.scheduler.idle();
+    h.setNow(at(0));
+    expect(await h.scheduler.runDueDigest(at(0))).toMatchObject({ action: 'failed', due: DUE });
+    expect(calls).toBe(10);
+    expect(listDue(h.db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'sending' }]);
+    await shutdown(h);
+  });
+
   it('resumes a send that a crash left unfinished, with the same key', async () => {
     const file = freshDbFile();
     const crashing = harness(file, at(-MIN), {
@@ -491,6 +505,27 @@ describe('watching the posts folder', () => {
     before = built();
     writeFileSync(path.join(postsDir, 'after-swap.md'), '---\ntitle: y\ndate: 2026-11-21\n---\n\ny\n');
     await until(() => built() > before);
+    await shutdown(h);
+  });
+});
+
+describe('a posts folder that cannot be read', () => {
+  it('is logged once and watched again when it is back, without stopping anything', async () => {
+    const parent = path.join(temp.dir, 'mount');
+    const postsDir = path.join(parent, 'posts');
+    mkdirSync(postsDir, { recursive: true });
+    const h = harness(freshDbFile(), at(-MIN), { postsDir, debounceMs: 20, rootCheckMs: 30, rebuild: () => ({}) });
+    await h.scheduler.start();
+    await h.scheduler.idle();
+    rmSync(parent, { recursive: true });
+    writeFileSync(parent, 'not a folder'); // stat of mount/posts now fails with ENOTDIR
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.events.filter((e) => e.event === 'watch.error')).toHaveLength(1);
+    rmSync(parent);
+    mkdirSync(postsDir, { recursive: true });
+    const deadline = Date.now() + 5000;
+    while (!h.events.some((e) => e.event === 'watch.restarted') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(h.events.map((e) => e.event)).toContain('watch.restarted');
     await shutdown(h);
   });
 });
