@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import { watch, type FSWatcher } from 'chokidar';
@@ -108,6 +108,8 @@ export class Scheduler {
   private watcher: FSWatcher | undefined;
   /** The posts folder the watcher follows (folderIdentity), or null when it was missing. */
   private watchedRoot: string | null = null;
+  /** Held open on that folder, so that its inode number can't go to a new folder while we compare. */
+  private watchedRootFd: number | undefined;
   private rootCheck: NodeJS.Timeout | undefined;
   /** The posts folder could not be checked last time (logged once). */
   private rootUnreadable = false;
@@ -187,6 +189,12 @@ export class Scheduler {
     const debounceMs = this.options.debounceMs ?? 300;
     const watcher = watch(postsDir, { ignoreInitial: true });
     this.watcher = watcher;
+    this.closeRootFd();
+    try {
+      this.watchedRootFd = openSync(postsDir, 'r');
+    } catch {
+      // Missing or unreadable: compared by path alone until it is back.
+    }
     const identity = folderIdentity(postsDir);
     this.watchedRoot = identity instanceof Error ? null : identity;
     watcher.on('all', (event, file) => {
@@ -226,6 +234,11 @@ export class Scheduler {
     this.watchPosts(postsDir);
     // While it is gone there is nothing new to build (its files' removal was seen already).
     if (now !== null) void this.rebuild('posts folder replaced');
+  }
+
+  private closeRootFd(): void {
+    if (this.watchedRootFd !== undefined) closeSync(this.watchedRootFd);
+    this.watchedRootFd = undefined;
   }
 
   /** Takes the lock when it is free or its holder is gone; logs a change of role. */
@@ -429,6 +442,7 @@ export class Scheduler {
     await this.tick?.destroy();
     clearInterval(this.heartbeat);
     clearInterval(this.rootCheck);
+    this.closeRootFd();
     clearTimeout(this.debounce);
     clearTimeout(this.futureTimer);
     await this.watcher?.close();
@@ -440,13 +454,14 @@ export class Scheduler {
 }
 
 /**
- * A folder's device, inode and birth time, or null when there is no folder at that path. (A
- * folder deleted and made again often gets the same inode number back; not the same birth time.)
+ * A folder's device and inode, or null when there is no folder at that path. (A folder deleted
+ * and made again would often get the same inode number back, but not while the watched one is
+ * held open.)
  */
 function folderIdentity(dir: string): string | null | Error {
   try {
     const stat = statSync(dir, { throwIfNoEntry: false });
-    return stat?.isDirectory() ? `${stat.dev}:${stat.ino}:${stat.birthtimeMs}` : null;
+    return stat?.isDirectory() ? `${stat.dev}:${stat.ino}` : null;
   } catch (error) {
     return error as Error;
   }

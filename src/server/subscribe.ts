@@ -49,7 +49,9 @@ export function requestSubscription(
       subscriber = added.subscriber;
       created = added.created;
     }
-    if (hasRecentConfirmation(db, subscriber.id, new Date(now.getTime() - policy.resendWindowMs))) {
+    // Links sent before the subscriber last left are spent (confirmByToken): they don't count.
+    const windowStart = new Date(Math.max(now.getTime() - policy.resendWindowMs, subscriber.unsubscribedAt ? Date.parse(subscriber.unsubscribedAt) : 0));
+    if (hasRecentConfirmation(db, subscriber.id, windowStart)) {
       return { action: 'none', why: 'recent' };
     }
     const { token } = createConfirmation(db, subscriber.id, now, policy.confirmTtlMs);

@@ -328,6 +328,12 @@ describe('subscribe and confirm (double opt-in)', () => {
       expect(await response.text()).toContain('有効期限');
     }
     expect(findSubscriberByEmail(db, 'changed-mind@example.com')).toMatchObject({ status: 'unsubscribed' });
+    // Asking again at once (within the 10-minute window of the last link) sends a fresh link.
+    await (await fetch(`${base}/subscribe`, form({ email: 'changed-mind@example.com' }))).text();
+    await server.drainMail();
+    const third = linkIn((await smtp.waitFor(before + 3))[before + 2]!, '/confirm?token=').replace('https://tayori.example.com', base);
+    expect((await fetch(third)).status).toBe(200);
+    expect(findSubscriberByEmail(db, 'changed-mind@example.com')).toMatchObject({ status: 'active' });
   });
 
   it('confirms nothing on HEAD (link checkers)', async () => {
