@@ -148,11 +148,10 @@ export class Scheduler {
    * the server answers, the heartbeat keeps the lease, and a stop is honoured (idle() waits for it).
    */
   async start(): Promise<void> {
-    const { config, clock } = this.options;
+    const { config, clock, log } = this.options;
     await this.buildOnce();
     if (this.stopped) return;
     const tickPattern = this.matcher.stepMs === 1000 ? '* * * * * *' : '* * * * *';
-    const { log } = this.options;
     this.tick = cron.schedule(tickPattern, () => void this.runDueDigest(this.options.clock()), {
       name: 'tayori-digest-tick',
       noOverlap: true,
@@ -215,8 +214,8 @@ export class Scheduler {
   /**
    * A watcher follows the folder it was given, not its name: once the posts folder is deleted
    * and made again, or another folder is moved into its place, no event comes. So its identity
-   * is checked now and then (one stat); when it changed, the watcher starts over and the site
-   * is rebuilt from what is there now.
+   * is checked now and then (one stat); when it changed, the watcher starts over and, once a
+   * folder is there again, the site is rebuilt from what it holds.
    */
   private checkPostsRoot(postsDir: string): void {
     if (this.stopped) return;
