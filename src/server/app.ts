@@ -96,6 +96,13 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     },
   });
 
+  // Every ETag here is weak (@fastify/send's W/"size-mtime"), and an If-Range entity tag must
+  // match a strong one (RFC 9110, 13.1.5): with one, a Range request gets the whole file.
+  app.addHook('onRequest', async (request) => {
+    const ifRange = request.raw.headers['if-range'];
+    if (typeof ifRange === 'string' && ifRange.includes('"')) delete request.raw.headers.range;
+  });
+
   // Before compression (hooks run in the order they are added): it may swap the file stream.
   const files = new ConsistentFiles();
   app.addHook('onSend', async (_request, reply, payload) => files.check(reply, payload));

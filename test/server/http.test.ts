@@ -195,7 +195,7 @@ describe('answers beyond the routes', () => {
     await refusesHtml.text();
   });
 
-  it('varies on Accept-Encoding also when it answers uncompressed, and a 416 says the size', async () => {
+  it('varies on Accept-Encoding also when it answers uncompressed; a 416 says the size; If-Range with our weak ETag gets the whole file', async () => {
     const plain = await readerGet(`${base}/feed.json`, { 'accept-encoding': 'identity' });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(String(plain.headers.vary).toLowerCase()).toContain('accept-encoding');
@@ -203,6 +203,13 @@ describe('answers beyond the routes', () => {
     const beyond = await readerGet(`${base}/feed.json`, { range: `bytes=${size + 10}-` });
     expect(beyond.status).toBe(416);
     expect(beyond.headers['content-range']).toBe(`bytes */${size}`);
+    // A part when asked plainly; the whole file when If-Range names an entity tag (ours are weak).
+    const part = await readerGet(`${base}/feed.json`, { range: 'bytes=0-9', 'accept-encoding': 'identity' });
+    expect(part.status).toBe(206);
+    const etag = String(part.headers.etag);
+    const guarded = await readerGet(`${base}/feed.json`, { range: 'bytes=0-9', 'if-range': etag, 'accept-encoding': 'identity' });
+    expect(guarded.status).toBe(200);
+    expect(Buffer.byteLength(guarded.body)).toBe(size);
   });
 
   it('answers a URL that cannot be decoded, oversized headers and an unknown method with the HTML error page and its headers', async () => {
