@@ -5,6 +5,8 @@ import { listPostFiles } from '../content/files.js';
 import { fingerprint, readStamp, type BuildSummary } from './cache.js';
 import { pageRenderers, PageThreads } from './page-threads.js';
 
+export { BuildStopped } from './stopped.js';
+
 export interface BuildOptions {
   config: Config;
   /** Raw text of the config file: part of the cache fingerprint. */
@@ -22,7 +24,14 @@ export interface BuildOptions {
    * everything on the main thread.
    */
   pageThreads?: number;
+  /**
+   * Stops a build with page threads between two batches of files or pages (`tayori start` on a
+   * stop signal): pages handed out finish, nothing else starts, no stamp is written, and the
+   * build rejects with BuildStopped. The next build starts over.
+   */
+  signal?: AbortSignal;
 }
+
 
 export interface BuildReport extends BuildSummary {
   /** Output files whose content changed and were written this time. */
@@ -69,6 +78,8 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
     const { fullBuild } = await import('./full-build.js');
     return { ...(await fullBuild(options, files, print, threads)), pageThreads: renderers };
   } finally {
+    // Stopped while reading front matter: the threads finish the pages they have first.
+    if (options.signal?.aborted) await threads?.quiesce();
     await threads?.close();
   }
 }

@@ -47,8 +47,8 @@ export class EarlyPages {
    * The result of each of the build's pages (in the order given), once all are written; throws
    * the error of the first page that failed. `here` renders pages on this thread meanwhile.
    */
-  async settle(pages: { post: Post; file: string }[], here: (job: PageJob) => PageOutcome): Promise<PageResult[]> {
-    const outcomes = await this.threads.finish(here);
+  async settle(pages: { post: Post; file: string }[], here: (job: PageJob) => PageOutcome, signal?: AbortSignal): Promise<PageResult[]> {
+    const outcomes = await this.threads.finish(here, signal);
     let late = false;
     const indices = pages.map(({ post, file }) => {
       const early = this.started.get(file);
@@ -58,7 +58,7 @@ export class EarlyPages {
       late = true;
       return this.threads.add({ post, file, knownHash: early ? undefined : this.knownHash(file) });
     });
-    const all = late ? await this.threads.finish(here) : outcomes;
+    const all = late ? await this.threads.finish(here, signal) : outcomes;
 
     const kept = new Set(pages.map(({ file }) => file));
     for (const [file, { index }] of this.started) {

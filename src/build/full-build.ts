@@ -9,6 +9,7 @@ import { renderFeeds, stylesheetFiles, type OutputFile } from '../feeds/index.js
 import { planFeeds } from '../feeds/plan.js';
 import { INDEX_POSTS, PageContext, PageFiles, renderPageFiles, siteFiles } from '../pages/render.js';
 import type { BuildOptions, BuildReport } from './build.js';
+import { BuildStopped } from './stopped.js';
 import { CACHE_VERSION, readManifest, writeCache, type BuildSummary, type Manifest } from './cache.js';
 import { EarlyPages } from './early-pages.js';
 import { renderPageJob } from './page-job.js';
@@ -42,7 +43,10 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
     entries.push(entry);
     early?.offer(entry);
     // Lets the threads' answers in, so that they get their next pages while this loop runs.
-    if (early && entries.length % YIELD_EVERY === 0) await new Promise(setImmediate);
+    if (early && entries.length % YIELD_EVERY === 0) {
+      await new Promise(setImmediate);
+      if (options.signal?.aborted) throw new BuildStopped();
+    }
   }
   const selection = selectPublished(entries, now);
 
@@ -67,7 +71,7 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   if (early) {
     const latest = selection.posts.slice(0, INDEX_POSTS).map(full);
     const context = new PageContext(config, options.templatesDir);
-    const results = await early.settle(pages, (job) => renderPageJob(context, config, options.outDir, job));
+    const results = await early.settle(pages, (job) => renderPageJob(context, config, options.outDir, job), options.signal);
     pages.forEach(({ file }, i) => record(file, results[i]!));
     siteFiles(context, latest).forEach(emit);
   } else if (config.site.pages) {

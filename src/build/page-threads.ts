@@ -21,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
 import { startWorker } from '../threads/start.js';
+import { BuildStopped } from './stopped.js';
 import type { PageJob, PageOutcome } from './page-job.js';
 
 /**
@@ -82,6 +83,9 @@ export class PageThreads {
   /** The first thread failure (a module or template that fails to load, a crash). */
   private error: Error | undefined;
   private waiting: { resolve: (outcomes: PageOutcome[]) => void; reject: (error: Error) => void } | undefined;
+  /** Set by a stop: nothing more is handed out; the batches out already finish. */
+  private stopping = false;
+  private onAllAnswered: (() => void) | undefined;
 
   constructor(workers: number, data: PageWorkerData) {
     const script = new URL('./page-worker.js', import.meta.url);
@@ -91,6 +95,7 @@ export class PageThreads {
       this.error ??= error;
       this.waiting?.reject(this.error);
       this.waiting = undefined;
+      this.onAllAnswered?.(); // a stop waiting for this thread's batches waits no longer
     };
     for (const thread of this.threads) {
       thread.worker.on('error', fail);
@@ -101,6 +106,7 @@ export class PageThreads {
         this.answered += outcomes.length;
         this.feed();
         this.settleIfDone();
+        if (this.answered === this.next) this.onAllAnswered?.();
       });
     }
   }
@@ -117,11 +123,11 @@ export class PageThreads {
    * error is its outcome; a thread that fails rejects). `here` renders pages on this thread
    * meanwhile, a batch at a time, letting the threads' answers in between.
    */
-  async finish(here?: (job: PageJob) => PageOutcome): Promise<PageOutcome[]> {
+  async finish(here?: (job: PageJob) => PageOutcome, signal?: AbortSignal): Promise<PageOutcome[]> {
     this.draining = true;
     if (here) this.batchesAhead = BATCHES_AHEAD;
     this.feed();
-    while (here && this.error === undefined && this.next < this.jobs.length) {
+    while (here && this.error === undefined && this.next < this.jobs.length && !signal?.aborted) {
       const start = this.next;
       this.next = Math.min(this.jobs.length, start + BATCH);
       for (let i = start; i < this.next; i++) this.outcomes[i] = here(this.jobs[i]!);
@@ -129,8 +135,27 @@ export class PageThreads {
       await new Promise(setImmediate);
     }
     if (this.error) throw this.error;
+    if (signal?.aborted) return this.stop();
     if (this.answered === this.jobs.length) return [...this.outcomes];
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    const done = new Promise<PageOutcome[]>((resolve, reject) => (this.waiting = { resolve, reject }));
+    if (!signal) return done;
+    const stopped = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => void this.stop().catch(reject), { once: true }));
+    return Promise.race([done, stopped]);
+  }
+
+  /**
+   * Hands out nothing more and resolves once the threads have answered for the batches they
+   * have (a few tens of ms), so that close() never stops a thread in the middle of a page.
+   */
+  async quiesce(): Promise<void> {
+    this.stopping = true;
+    this.waiting = undefined;
+    if (this.answered < this.next && this.error === undefined) await new Promise<void>((resolve) => (this.onAllAnswered = resolve));
+  }
+
+  private async stop(): Promise<never> {
+    await this.quiesce();
+    throw new BuildStopped();
   }
 
   async close(): Promise<void> {
@@ -140,6 +165,7 @@ export class PageThreads {
 
   /** Tops up every thread to `batchesAhead` batches, while whole batches (or, draining, any pages) are queued. */
   private feed(): void {
+    if (this.stopping) return;
     for (const thread of this.threads) {
       while (thread.pending.length < this.batchesAhead) {
         const queued = this.jobs.length - this.next;

@@ -71,9 +71,10 @@ export function registerStart(program: Command): void {
       const db = openDb(databaseFile);
       const mailer = createMailer(config, env, outboxDir);
 
-      const rebuild = async () => {
+      const rebuild = async (signal: AbortSignal) => {
         const started = performance.now();
         const report = await build({
+          signal,
           config,
           configText: readConfigText(context.loaded.file),
           postsDir,

@@ -44,8 +44,11 @@ export interface SchedulerOptions {
    * per due time; sending twice with one key must be a no-op. Resolves with counts to log.
    */
   sendDigest: (key: string, due: Date, signal: AbortSignal) => Promise<Record<string, unknown>>;
-  /** Rebuilds feeds and pages; returns when the output next changes by itself (a future post), if ever. */
-  rebuild?: () => { nextChangeAt?: Date | null } | Promise<{ nextChangeAt?: Date | null }>;
+  /**
+   * Rebuilds feeds and pages; returns when the output next changes by itself (a future post), if
+   * ever. `signal` is aborted by stop(): a build that honours it ends early (BuildStopped).
+   */
+  rebuild?: (signal: AbortSignal) => { nextChangeAt?: Date | null } | Promise<{ nextChangeAt?: Date | null }>;
   /** Folder to watch for post changes (none: no watching). */
   postsDir?: string;
   /** Quiet time after the last file event before rebuilding. */
@@ -412,10 +415,11 @@ export class Scheduler {
       do {
         this.rebuildAgain = false;
         try {
-          const result = await this.options.rebuild!();
+          const result = await this.options.rebuild!(this.abort.signal);
           this.scheduleFuture(result.nextChangeAt ?? null);
         } catch (error) {
-          this.options.log('error', 'build.failed', { reason, error: (error as Error).message });
+          if (this.abort.signal.aborted) this.options.log('info', 'build.stopped', { reason });
+          else this.options.log('error', 'build.failed', { reason, error: (error as Error).message });
         }
       } while (this.rebuildAgain && !this.stopped);
     })().finally(() => (this.rebuilding = undefined));
