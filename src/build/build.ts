@@ -32,7 +32,6 @@ export interface BuildOptions {
   signal?: AbortSignal;
 }
 
-
 export interface BuildReport extends BuildSummary {
   /** Output files whose content changed and were written this time. */
   written: string[];

@@ -139,8 +139,15 @@ export class PageThreads {
     if (this.answered === this.jobs.length) return [...this.outcomes];
     const done = new Promise<PageOutcome[]>((resolve, reject) => (this.waiting = { resolve, reject }));
     if (!signal) return done;
-    const stopped = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => void this.stop().catch(reject), { once: true }));
-    return Promise.race([done, stopped]);
+    // The signal outlives the build (tayori start's, for every rebuild): the listener goes with it.
+    let onAbort = (): void => {};
+    const stopped = new Promise<never>((_resolve, reject) => (onAbort = () => void this.stop().catch(reject)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([done, stopped]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /**

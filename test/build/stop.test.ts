@@ -3,6 +3,7 @@
  * pages handed out finish whole, nothing else starts, no stamp claims the output is current, and
  * the next build writes everything.
  */
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,5 +68,11 @@ describe('a build with page threads, stopped', () => {
     const stopped = await build(options('reading', stop.signal)).catch((error: unknown) => error);
     expect(stopped).toBeInstanceOf(BuildStopped);
     expect(existsSync(path.join(temp.dir, 'reading', 'cache', 'stamp.json'))).toBe(false);
+  }, 60_000);
+
+  it('leaves no listener on a signal that outlives it (tayori start passes one to every rebuild)', async () => {
+    const signal = new AbortController().signal;
+    for (let round = 0; round < 3; round++) await build({ ...options('listeners', signal), force: true });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   }, 60_000);
 });
