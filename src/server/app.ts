@@ -14,7 +14,7 @@ import type { Db } from '../store/db.js';
 import { findSubscriberByToken, unsubscribeByToken } from '../store/subscribers.js';
 import type { EventLog } from '../schedule/log.js';
 import { ConsistentFiles } from './consistent-files.js';
-import { contentSecurityPolicyFor, contentTypeFor, SECURITY_HEADERS, variesOnAccept } from './headers.js';
+import { contentTypeFor, securityHeadersFor, variesOnAccept } from './headers.js';
 import { NoticePages, siteRoot, type NoticeKind } from './pages.js';
 import {
   confirmationMessage,
@@ -81,7 +81,7 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
     trustProxy: trustedProxies(options.trustProxy ?? false),
     // A URL that can't be decoded: the error page (with the security headers), not Fastify's JSON.
     // (Hooks don't run for it, so it sets the security headers itself.)
-    frameworkErrors: (_error, _request, reply) => page(reply.headers({ ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor('text/html') }), 400, 'error'),
+    frameworkErrors: (_error, _request, reply) => page(reply.headers(securityHeadersFor('text/html')), 400, 'error'),
     // Requests Node's parser refuses (bad method, headers too large) never reach a route.
     clientErrorHandler: (error: Error & { code?: string }, socket) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -90,7 +90,7 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
       if (!socket.writable || answering?.headersSent) return void socket.destroy();
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       const body = Buffer.from(pages.render('error'));
-      const headers = { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, connection: 'close', ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor('text/html') };
+      const headers = { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, connection: 'close', ...securityHeadersFor('text/html') };
       const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n`), body]));
     },
@@ -108,9 +108,8 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
   app.addHook('onSend', async (_request, reply, payload) => files.check(reply, payload));
 
   app.addHook('onSend', async (_request, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     const type = String(reply.getHeader('content-type') ?? '');
-    reply.header('content-security-policy', contentSecurityPolicyFor(type));
+    reply.headers(securityHeadersFor(type));
     // Compressible answers vary on Accept-Encoding even when this one went out plain, so that a
     // shared cache never hands the plain copy's validators to a gzip client or the other way round.
     if (COMPRESSIBLE.test(type)) addVary(reply, 'accept-encoding');

@@ -44,6 +44,11 @@ export function contentSecurityPolicyFor(contentType: string | undefined): strin
   return /^application\/(xml|rss\+xml|atom\+xml)\b/.test(contentType ?? '') ? FEED_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY;
 }
 
+/** Every security header of an answer of this content type, its CSP included. */
+export function securityHeadersFor(contentType: string | undefined): Record<string, string> {
+  return { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicyFor(contentType) };
+}
+
 /** A browser navigating to the URL (it ranks HTML above the feed types), as opposed to a feed reader. */
 export function wantsHtml(accept: string | undefined): boolean {
   // q-values count: `application/rss+xml, text/html;q=0` is a reader that refuses HTML.
