@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { templateFile } from '../pages/engine.js';
-import { confirmByToken, discardConfirmation } from '../store/confirmations.js';
+import { confirmByToken, markConfirmationMailFailed } from '../store/confirmations.js';
 import type { Db } from '../store/db.js';
 import { findSubscriberByToken, unsubscribeByToken } from '../store/subscribers.js';
 import type { EventLog } from '../schedule/log.js';
@@ -206,8 +206,9 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
       const result = await options.mailer.send(confirmationMessage(config, decision.to, decision.token, policy.confirmTtlMs));
       log('info', 'subscribe.confirmation-sent', { subscriber: decision.subscriberId, messageId: result.messageId });
     } catch (error) {
-      // No mail went out: forget its link, so that asking again sends one (not "sent moments ago").
-      discardConfirmation(db, decision.token);
+      // Asking again sends a new link at once (not "sent moments ago"). This one stays valid:
+      // the error may have come after the mail went out, and then the subscriber has it.
+      markConfirmationMailFailed(db, decision.token, clock());
       log('error', 'subscribe.confirmation-failed', { subscriber: decision.subscriberId, error: (error as Error).message });
     }
   }

@@ -24,10 +24,13 @@ export function createConfirmation(db: Db, subscriberId: number, now: Date, ttlM
   return { token, expiresAt };
 }
 
-/** True when a confirmation mail for this subscriber was created after `since` (one mail per burst). */
+/**
+ * True when a confirmation mail for this subscriber was created after `since` (one mail per
+ * burst). A link whose mail reported an error doesn't count: asking again sends a new one.
+ */
 export function hasRecentConfirmation(db: Db, subscriberId: number, since: Date): boolean {
   const row = db
-    .prepare('SELECT 1 FROM confirmations WHERE subscriber_id = ? AND created_at > ? LIMIT 1')
+    .prepare('SELECT 1 FROM confirmations WHERE subscriber_id = ? AND created_at > ? AND mail_failed_at IS NULL LIMIT 1')
     .get(subscriberId, since.toISOString());
   return row !== undefined;
 }
@@ -65,9 +68,13 @@ export function confirmByToken(db: Db, token: string, now: Date): ConfirmResult 
   }).immediate();
 }
 
-/** Forgets a confirmation whose mail could not be sent (nobody has its link). */
-export function discardConfirmation(db: Db, token: string): void {
-  db.prepare('DELETE FROM confirmations WHERE token_hash = ? AND confirmed_at IS NULL').run(hashToken(token));
+/**
+ * Records that sending this link's mail reported an error. The link keeps working: an error
+ * can come after the message went out (a timeout waiting for the server's final answer), and
+ * then the subscriber has the link. It only stops counting toward the resend window.
+ */
+export function markConfirmationMailFailed(db: Db, token: string, now: Date): void {
+  db.prepare('UPDATE confirmations SET mail_failed_at = ? WHERE token_hash = ? AND confirmed_at IS NULL').run(now.toISOString(), hashToken(token));
 }
 
 /** Removes confirmations that expired before `before` (housekeeping; links stay unknown afterwards). */

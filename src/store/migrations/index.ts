@@ -2,6 +2,7 @@ import { subscribersMigration } from './001_subscribers.js';
 import { ledgerMigration } from './002_ledger.js';
 import { confirmationsMigration } from './003_confirmations.js';
 import { abandonedDigestsMigration } from './004_abandoned_digests.js';
+import { confirmationMailFailedMigration } from './005_confirmation_mail_failed.js';
 
 /**
  * Versioned schema steps, applied in order; the position in this list is the version stored
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 // Keep in file-number order.
-export const migrations: Migration[] = [subscribersMigration, ledgerMigration, confirmationsMigration, abandonedDigestsMigration];
+export const migrations: Migration[] = [subscribersMigration, ledgerMigration, confirmationsMigration, abandonedDigestsMigration, confirmationMailFailedMigration];
