@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import fastifyCompress from '@fastify/compress';
@@ -126,10 +126,13 @@ export async function createServer(options: ServerOptions): Promise<TayoriServer
   });
 
   app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0]!;
+    const reading = request.method === 'GET' || request.method === 'HEAD';
     // Without post pages (site.pages: false) there is no index.html: answer / with a small front page.
-    if ((request.method === 'GET' || request.method === 'HEAD') && request.url.split('?')[0] === '/') {
-      return page(reply, 200, 'home', { form: true });
-    }
+    if (reading && pathname === '/') return page(reply, 200, 'home', { form: true });
+    // A resource that exists, asked with a method it doesn't take: 405 and what it does take.
+    const allowed = ENDPOINT_METHODS[pathname] ?? (!reading && isServedFile(options.outDir, pathname) ? 'GET, HEAD' : undefined);
+    if (allowed) return page(reply.header('allow', allowed), 405, 'error');
     return page(reply, 404, 'notFound');
   });
 
@@ -258,6 +261,25 @@ function trustedProxies(setting: boolean | number | string | string[]): boolean 
   if (setting === false || typeof setting === 'string' || Array.isArray(setting)) return setting;
   const hops = setting === true ? 1 : setting;
   return (_address, hop) => hop < hops;
+}
+
+/** The methods each of the server's own endpoints takes (HEAD /confirm is refused: see the route). */
+const ENDPOINT_METHODS: Record<string, string> = { '/subscribe': 'POST', '/confirm': 'GET', '/unsubscribe': 'GET, HEAD, POST' };
+
+/** True when GET `pathname` would send a file of the output folder (as @fastify/static serves it: no dot files, index.html for folders). */
+function isServedFile(outDir: string, pathname: string): boolean {
+  let relative: string;
+  try {
+    relative = decodeURIComponent(pathname);
+  } catch {
+    return false;
+  }
+  if (relative.includes('\0') || relative.split('/').some((part) => part.startsWith('.'))) return false;
+  const root = path.resolve(outDir);
+  const file = path.resolve(root, `.${relative}`);
+  if (file !== root && !file.startsWith(root + path.sep)) return false;
+  const stat = statSync(file, { throwIfNoEntry: false });
+  return stat?.isFile() === true || (stat?.isDirectory() === true && existsSync(path.join(file, 'index.html')));
 }
 
 /** Types worth compressing (what @fastify/compress compresses by default, roughly). */

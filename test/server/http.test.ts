@@ -212,6 +212,25 @@ describe('answers beyond the routes', () => {
     expect(Buffer.byteLength(guarded.body)).toBe(size);
   });
 
+  it('answers a method a resource does not take with 405 and Allow, and a missing resource with 404', async () => {
+    const cases: [string, string, number, string | null][] = [
+      ['POST', '/feed.xml', 405, 'GET, HEAD'],
+      ['DELETE', '/', 405, 'GET, HEAD'],
+      ['PUT', '/no/such/file.xml', 404, null],
+      ['POST', '/.feed.xml.1-1.tmp', 404, null],
+      ['GET', '/subscribe', 405, 'POST'],
+      ['PUT', '/confirm', 405, 'GET'],
+      ['DELETE', '/unsubscribe', 405, 'GET, HEAD, POST'],
+    ];
+    for (const [method, url, status, allow] of cases) {
+      const response = await fetch(`${base}${url}`, { method });
+      expect(response.status, `${method} ${url}`).toBe(status);
+      expect(response.headers.get('allow'), `${method} ${url}`).toBe(allow);
+      expect(response.headers.get('x-frame-options'), `${method} ${url}`).toBe('DENY');
+      expect(await response.text(), `${method} ${url}`).toContain('<!DOCTYPE html>');
+    }
+  });
+
   it('answers a URL that cannot be decoded, oversized headers and an unknown method with the HTML error page and its headers', async () => {
     const { port } = new URL(base);
     const raw = (request: string) =>
