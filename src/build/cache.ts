@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PostFile } from '../content/files.js';
 import type { ParsedEntry } from '../content/parse.js';
@@ -43,6 +43,12 @@ export interface ManifestFile {
 
 export interface Manifest {
   version: number;
+  /**
+   * The output folder `outputs` are in (realpath). Another folder's outputs are neither
+   * compared with nor removed: they are not this build's files. Absent in manifests written
+   * before it was recorded; those are taken to be of the folder being built.
+   */
+  outDir?: string;
   files: Record<string, ManifestFile>;
   outputs: Record<string, string>;
 }
@@ -91,8 +97,25 @@ export function readStamp(cacheDir: string): Stamp | undefined {
   return readJson<Stamp>(path.join(cacheDir, 'stamp.json'));
 }
 
-export function readManifest(cacheDir: string): Manifest {
-  return readJson<Manifest>(path.join(cacheDir, 'manifest.json'), revive) ?? { version: CACHE_VERSION, files: {}, outputs: {} };
+/**
+ * The last build's manifest. Its output hashes only when they are of `outDir`: after the output
+ * folder changed (`--out`, the config), the files there were never written by this cache's
+ * builds (another generator's site, say), and are to be compared with, not removed.
+ */
+export function readManifest(cacheDir: string, outDir: string): Manifest {
+  const manifest = readJson<Manifest>(path.join(cacheDir, 'manifest.json'), revive) ?? { version: CACHE_VERSION, files: {}, outputs: {} };
+  const folder = outputFolderId(outDir);
+  return manifest.outDir === undefined || manifest.outDir === folder ? { ...manifest, outDir: folder } : { ...manifest, outDir: folder, outputs: {} };
+}
+
+/** One name per folder however it is spelled (relative, through a symlink). */
+export function outputFolderId(outDir: string): string {
+  const absolute = path.resolve(outDir);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute;
+  }
 }
 
 /** Manifest first, stamp last: a build killed in between leaves a stamp that doesn't match. */

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.js';
 import type { PostFile } from '../content/files.js';
@@ -30,8 +30,10 @@ const YIELD_EVERY = 64;
  */
 export async function fullBuild(options: BuildOptions, files: PostFile[], fingerprint: string, threads?: PageThreads): Promise<Omit<BuildReport, 'pageThreads'>> {
   const { config, now } = options;
-  const previous = readManifest(options.cacheDir);
-  const manifest: Manifest = { version: CACHE_VERSION, files: {}, outputs: {} };
+  // Made first, so that the manifest names the folder by its real path from the first build on.
+  mkdirSync(options.outDir, { recursive: true });
+  const previous = readManifest(options.cacheDir, options.outDir);
+  const manifest: Manifest = { version: CACHE_VERSION, outDir: previous.outDir, files: {}, outputs: {} };
   const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
   const early = threads && new EarlyPages(threads, options.outDir, now, knownHash);
   const entries: ParsedEntry[] = [];

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -159,6 +159,38 @@ describe('tayori build (CLI)', () => {
     const second = build('--now', NOW);
     expect(second.stdout).toMatch(/removed: [1-9]/);
     expect(existsSync(victimPage)).toBe(false);
+    configFile();
+  });
+
+  it('built into another output folder, touches no file there that it did not write (another generator\'s site)', () => {
+    const file = path.join(dir, 'tayori.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: false', 'pages: true'));
+    expect(build('--now', NOW).code).toBe(0);
+    const theirs = path.join(dir, 'jekyll-site');
+    const theirFiles = { 'index.html': '<p>Jekyll home</p>', 'site.css': 'body{}', 'feed.css': 'x{}', '2025/12/20/offset/index.html': '<p>Jekyll post</p>' };
+    for (const [name, text] of Object.entries(theirFiles)) {
+      mkdirSync(path.dirname(path.join(theirs, name)), { recursive: true });
+      writeFileSync(path.join(theirs, name), text);
+    }
+    // Only the feeds now (a site built by Jekyll), into Jekyll's folder, with the same cache.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: true', 'pages: false'));
+    const feedsOnly = build('--now', NOW, '--out', theirs);
+    expect(feedsOnly.code).toBe(0);
+    expect(feedsOnly.stdout).not.toMatch(/removed: [1-9]/);
+    for (const name of ['index.html', 'site.css', '2025/12/20/offset/index.html']) {
+      expect(readFileSync(path.join(theirs, name), 'utf8'), name).toBe(theirFiles[name as keyof typeof theirFiles]);
+    }
+    // A file tayori writes is written, even when the last build (elsewhere) wrote the same bytes.
+    expect(readFileSync(path.join(theirs, 'feed.css'), 'utf8')).toBe(readFileSync(path.join(dir, 'public/feed.css'), 'utf8'));
+    // In that folder from now on, what it writes there is its own: pages on, then off again,
+    // removes its pages and leaves the rest of Jekyll's site.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: false', 'pages: true'));
+    expect(build('--now', NOW, '--out', theirs).code).toBe(0);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: true', 'pages: false'));
+    const pagesOff = build('--now', NOW, '--out', theirs);
+    expect(pagesOff.stdout).toMatch(/removed: [1-9]/);
+    expect(existsSync(path.join(theirs, 'index.html'))).toBe(false);
+    expect(readFileSync(path.join(theirs, '2025/12/20/offset/index.html'), 'utf8')).toBe(theirFiles['2025/12/20/offset/index.html']);
     configFile();
   });
 
