@@ -16,7 +16,7 @@ import { writeAtomic } from './write.js';
  *    hold) and the hash of every output file (so unchanged outputs are not rewritten).
  * Bump CACHE_VERSION whenever parsing or rendering changes what a build writes.
  */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 
 export interface BuildSummary {
   read: number;

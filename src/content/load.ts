@@ -5,6 +5,7 @@
  * the closing `---` of the front matter, and bodies are read (from `post.bodyOffset`) only for
  * the posts a feed or page shows.
  */
+import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import type { PostFile } from './files.js';
@@ -24,6 +25,11 @@ export interface HeadBytes {
   head: string;
   /** Byte offset of the body. */
   bodyOffset: number;
+}
+
+/** Front matter that is not UTF-8 (a file saved as Shift_JIS or Windows-1252): the first such line, 1-based. */
+export interface NotUtf8 {
+  notUtf8: number;
 }
 
 const DASH = 0x2d;
@@ -50,7 +56,7 @@ function delimiterLineLength(buf: Buffer, at: number, length: number, eof: boole
  * line (or the end of the file) is in the buffer. Only those bytes are decoded. `read` is
  * `fs.readSync` (tests pass a counting wrapper).
  */
-export function readHeadBytes(fd: number, read: typeof readSync = readSync): HeadBytes | { unclosed: true } {
+export function readHeadBytes(fd: number, read: typeof readSync = readSync): HeadBytes | NotUtf8 | { unclosed: true } {
   let buf = Buffer.allocUnsafe(FIRST_CHUNK);
   let length = 0;
   let eof = false;
@@ -80,6 +86,7 @@ export function readHeadBytes(fd: number, read: typeof readSync = readSync): Hea
     const close = delimiterLineLength(buf, lineStart, length, eof);
     if (close > 0) {
       const end = lineStart + close;
+      if (!isUtf8(buf.subarray(0, end))) return { notUtf8: firstLineNotUtf8(buf.subarray(0, end)) };
       return { head: buf.toString('utf8', 0, end), bodyOffset: end };
     }
     if (close === 0) {
@@ -94,6 +101,20 @@ export function readHeadBytes(fd: number, read: typeof readSync = readSync): Hea
     if (eof) return { unclosed: true };
     fill();
   }
+}
+
+/** 1-based line of the first byte sequence that is not UTF-8 (a character never spans a line end: LF is one byte). */
+function firstLineNotUtf8(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(LF, start);
+    const stop = end < 0 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) return line;
+    line++;
+    start = stop + 1;
+  }
+  return 1;
 }
 
 function unreadable(file: PostFileRef, error: unknown): ParsedEntry {
@@ -126,6 +147,19 @@ export function readPostHead(file: PostFile | PostFileRef, config: Config): Pars
           line: 1,
           message: 'front matter opened with `---` on line 1 is never closed',
           fix: 'add a line with just `---` after the last front-matter key',
+        },
+      };
+    }
+    if ('notUtf8' in result) {
+      // Decoded anyway, the title would show U+FFFD and, worse, the body would start at the
+      // wrong byte. Jekyll stops the build here ("invalid byte sequence in UTF-8").
+      return {
+        ok: false,
+        problem: {
+          file: file.file,
+          line: result.notUtf8,
+          message: 'the front matter is not UTF-8 text (the file looks saved as Shift_JIS, Windows-1252 or another legacy encoding)',
+          fix: 'save the file as UTF-8 (in most editors: Save with Encoding → UTF-8)',
         },
       };
     }

@@ -75,9 +75,33 @@ interface YamlException extends Error {
  */
 export function rawScalar(head: string, key: string): string | undefined {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`^${escaped}[ \\t]*:[ \\t]*(?:"([^"\\n]*)"|'([^'\\n]*)'|([^#\\n]*?))[ \\t]*(?:#.*)?$`, 'm').exec(head);
+  const m = new RegExp(`^(["']?)${escaped}\\1[ \\t]*:[ \\t]*(?:"([^"\\n]*)"|'([^'\\n]*)'|([^#\\n]*?))[ \\t]*(?:#.*)?$`, 'm').exec(head);
   if (!m) return undefined;
-  return (m[1] ?? m[2] ?? m[3] ?? '').trim() || undefined;
+  return (m[2] ?? m[3] ?? m[4] ?? '').trim() || undefined;
+}
+
+/** Keys whose value is text, however YAML would type it. */
+const TEXT_KEYS = ['title', 'slug', 'id', 'category', 'tag', 'excerpt'] as const;
+
+/**
+ * `title: 2024-01-01` or `title: true` is text to a writer (a diary's date title) and to Jekyll,
+ * which prints it as written; YAML makes a Date or a boolean of it. Those values of text keys are
+ * taken back as written.
+ */
+function asWrittenText(raw: Record<string, unknown>, head: string): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of TEXT_KEYS) {
+    const value = raw[key];
+    if (!(value instanceof Date) && typeof value !== 'boolean') continue;
+    copy ??= { ...raw };
+    copy[key] = rawScalar(head, key) ?? String(value);
+  }
+  return copy ?? raw;
+}
+
+/** Characters js-yaml refuses beyond what stripXmlInvalid removes (DEL and most C1 controls). */
+function stripYamlNonPrintable(s: string): string {
+  return /[\x7f-\x84\x86-\x9f]/.test(s) ? s.replace(/[\x7f-\x84\x86-\x9f]/g, '') : s;
 }
 
 /** A front-matter date value: YAML Dates are re-read from the text as written. */
@@ -151,7 +175,7 @@ export function tagUri(siteUrl: string, date: Date, file: string): string {
 /**
  * Front matter → `Post`. `head` is the start of the file up to and including the closing `---`
  * line, exactly as read (BOM and CRLF allowed), or '' when the file has none; its UTF-8 length is
- * the body offset. `readBodyStart` is called only when no title is given, to find the first
+ * the body offset (load.ts passes only heads that were valid UTF-8, so that length is the bytes'). `readBodyStart` is called only when no title is given, to find the first
  * heading. Never throws: a broken post gives `{ ok: false, problem }`.
  */
 export function parsePostHead(head: string, file: PostFileRef, config: Config, readBodyStart?: () => string): ParsedEntry {
@@ -159,7 +183,9 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
     ok: false,
     problem: line === undefined ? { file: file.file, message, fix } : { file: file.file, line, message, fix },
   });
-  const text = normalizeNewlines(head);
+  // Control characters go before the YAML parser sees them (it refuses them), as they go from
+  // every other text; lines stay where they were, for the line numbers in problems.
+  const text = stripYamlNonPrintable(stripXmlInvalid(normalizeNewlines(head)));
   const hasFrontMatter = /^---[ \t]*(\n|$)/.test(text);
 
   let data: FrontMatter;
@@ -184,7 +210,7 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
     if (typeof raw !== 'object' || Array.isArray(raw)) {
       return problem('front matter is not a mapping of keys to values', 'write it as `key: value` lines between the two `---` lines', 2);
     }
-    const checked = frontMatterSchema.safeParse(raw);
+    const checked = frontMatterSchema.safeParse(asWrittenText(raw as Record<string, unknown>, text));
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
       const key = String(issue.path[0] ?? '');

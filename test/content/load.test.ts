@@ -119,6 +119,23 @@ describe('readPostHead', () => {
     expect(entry).toMatchObject({ ok: false, problem: { file: 'open.md', line: 1 } });
   });
 
+  it('refuses front matter that is not UTF-8 (Shift_JIS, Windows-1252), naming the line, instead of cutting the body', () => {
+    const sjis = Buffer.concat([Buffer.from('---\ndate: 2025-12-11\ntitle: "'), Buffer.from([0x93, 0xfa, 0x96, 0x7b]), Buffer.from('"\n---\nABCDEF body.\n')]);
+    const cp1252 = Buffer.concat([Buffer.from('---\ndate: 2025-12-12\nauthor: Ken\ntitle: "Caf'), Buffer.from([0xe9, 0x20, 0x93, 0x71, 0x94]), Buffer.from('"\n---\nABCDEF body.\n')]);
+    writeFiles(dir, { 'sjis.md': sjis, 'cp1252.md': cp1252 });
+    for (const [file, line] of [['sjis.md', 3], ['cp1252.md', 4]] as const) {
+      const entry = read(file);
+      expect(entry, file).toMatchObject({ ok: false, problem: { file, line } });
+      if (!entry.ok) {
+        expect(entry.problem.message).toMatch(/not UTF-8/);
+        expect(entry.problem.fix).toMatch(/save the file as UTF-8/);
+      }
+    }
+    // A valid head keeps its exact byte offset: the body starts where the file's body starts.
+    writeFiles(dir, { 'utf8.md': '---\ndate: 2025-12-12\ntitle: "Café “smart”"\n---\nABCDEF body.\n' });
+    expect(loadContent({ ...okPost(read('utf8.md')), url: 'https://example.com/p/' }, config).html).toBe('<p>ABCDEF body.</p>\n');
+  });
+
   it('reports an unreadable or missing file instead of throwing', () => {
     const entry = read('missing.md');
     expect(entry).toMatchObject({ ok: false, problem: { file: 'missing.md' } });

@@ -156,6 +156,32 @@ describe('title, author, lists', () => {
   });
 });
 
+describe('front matter as written', () => {
+  it('removes control characters from the front matter before YAML reads it (quoted, single-quoted, plain, excerpt)', () => {
+    for (const title of ['"ctrl\x01\x07 title"', "'ctrl\x01\x07 title'", 'ctrl\x01\x07 title', '"ctrl\x7f\x80 title"']) {
+      const post = ok(parse(head('date: 2026-01-01', `title: ${title}`, 'excerpt: "a\x02b"')));
+      expect(post.title, JSON.stringify(title)).toBe('ctrl title');
+      expect(post.excerptSource).toBe('ab');
+    }
+    // Lines stay in place: a later YAML error still names its own line.
+    expect(problem(parse(head('title: "a\x01"', 'date: 2026-01-01', 'date: 2026-01-02'))).line).toBe(4);
+  });
+
+  it('takes a title (slug, id, category, tag) that YAML reads as a date or boolean as written', () => {
+    const dated = ok(parse(head('date: 2026-01-01', 'title: 2024-01-01', 'category: true', 'slug: 2024-01-01T10:00:00')));
+    expect(dated.title).toBe('2024-01-01');
+    expect(dated.categories).toEqual(['true']);
+    expect(dated.slug).toBe('2024-01-01T10:00:00');
+    expect(ok(parse(head('date: 2026-01-01', 'title: true'))).title).toBe('true');
+    expect(ok(parse(head('date: 2026-01-01', "'title': false"))).title).toBe('false');
+  });
+
+  it('re-reads a date under a quoted key as written, like an unquoted one', () => {
+    expect(ok(parse(head('"title": Quoted key', '"date": 2025-12-10T00:00:00Z'))).date.toISOString()).toBe('2025-12-10T00:00:00.000Z');
+    expect(ok(parse(head("'date': 2025-12-10"))).date.toISOString()).toBe('2025-12-09T15:00:00.000Z');
+  });
+});
+
 describe('status', () => {
   it('marks draft: true as draft and published: false as unpublished', () => {
     expect(parse(head('date: 2026-01-01', 'draft: true'))).toMatchObject({ ok: true, status: 'draft' });
