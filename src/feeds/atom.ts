@@ -14,16 +14,16 @@ export function renderAtom(feed: FeedDocument): string {
     textElement('updated', rfc3339(feed.updated, feed.timeZone)),
     atomAuthor(feed.author),
     textElement('generator', 'tayori'),
-    ...feed.entries.map((entry) => atomEntry(entry, feed.timeZone)),
+    ...feed.entries.map((entry) => atomEntry(entry, feed.timeZone, feed.homeUrl)),
   ]);
   return `${XML_DECLARATION}\n${stylesheetInstructions(feed.stylesheets)}\n${root}\n`;
 }
 
-function atomEntry(entry: FeedEntry, timeZone: string): string {
+function atomEntry(entry: FeedEntry, timeZone: string, siteUrl: string): string {
   return parentElement('entry', entry.lang ? { 'xml:lang': entry.lang } : {}, [
     textElement('title', entry.title, { type: 'text' }),
     emptyElement('link', { rel: 'alternate', type: 'text/html', href: entry.url }),
-    textElement('id', entry.id),
+    textElement('id', atomId(entry.id, siteUrl)),
     textElement('published', rfc3339(entry.published, timeZone)),
     textElement('updated', rfc3339(entry.updated, timeZone)),
     atomAuthor(entry.author),
@@ -31,6 +31,18 @@ function atomEntry(entry: FeedEntry, timeZone: string): string {
     textElement('summary', entry.summaryHtml, { type: 'html' }),
     entry.contentHtml === undefined ? '' : textElement('content', entry.contentHtml, { type: 'html' }),
   ]);
+}
+
+/**
+ * An Atom id must be an IRI (RFC 4287 4.2.6). The ids tayori makes are `tag:` URIs; an `id:`
+ * from front matter without a scheme (`42`, Jekyll's `/2025/12/02/hello`) is made absolute
+ * against the site URL, as jekyll-feed's `post.id | absolute_url` does, and characters an IRI
+ * can't hold are percent-encoded. RSS and JSON Feed take any string, so they (and the digest's
+ * record of what was sent) keep the id as written.
+ */
+export function atomId(id: string, siteUrl: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(id)) return id.replace(/[\s<>"{}|\\^`]/g, (c) => encodeURIComponent(c));
+  return new URL(id.replace(/^\/+/, ''), siteUrl).href;
 }
 
 function atomAuthor(author: Author): string {

@@ -292,6 +292,31 @@ describe('ordering, limits and stability', () => {
     expect(contentsOf(empty, 'atom.xml')).toContain('<updated>1970-01-01T00:00:00Z</updated>');
   });
 
+  it('makes a front-matter id that is not a URI absolute in Atom only, as jekyll-feed does, and passes the validator', () => {
+    const config = testConfig({ site: { url: 'https://example.org/blog/' }, feeds: { perCategory: false, perTag: false } });
+    const ids = ['42', '/2025/12/02/hello', 'my post 日本', 'tag:example.org,2025:a b', 'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427'];
+    const posts = ids.map((id, i) => ({ ...makePost({ file: `2025-12-0${i + 1}-p${i}.md`, title: `p${i}`, date: `2025-12-0${i + 1}T09:00:00Z` }, 'https://example.org/blog/'), id }));
+    const files = renderAll(config, posts);
+    const { dir } = written(files);
+    checkAll(dir, files.filter((f) => f.path === 'atom.xml'), config.site.url);
+    // In RSS the ids stay as written: no error, though the validator warns that `42` is short.
+    const rss = w3cValidate(path.join(dir, 'feed.xml'), `${config.site.url}feed.xml`);
+    expect(rss.output).toContain('errors=0');
+    const atom = contentsOf(files, 'atom.xml');
+    for (const expected of [
+      'https://example.org/blog/42',
+      'https://example.org/blog/2025/12/02/hello',
+      'https://example.org/blog/my%20post%20%E6%97%A5%E6%9C%AC',
+      'tag:example.org,2025:a%20b',
+      'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+    ]) {
+      expect(atom).toContain(`<id>${expected}</id>`);
+    }
+    // RSS and JSON Feed keep the id as written (the digest's record of sent posts does too).
+    expect(contentsOf(files, 'feed.xml')).toContain('<guid isPermaLink="false">my post 日本</guid>');
+    expect(JSON.parse(contentsOf(files, 'feed.json')).items.map((item: { id: string }) => item.id)).toEqual([...ids].reverse());
+  });
+
   it("writes dates in the site's time zone; readers still see the same UTC instants", () => {
     const config = testConfig({ site: { timezone: 'Asia/Tokyo' }, feeds: { perCategory: false, perTag: false } });
     const posts = corpus();
