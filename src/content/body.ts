@@ -72,6 +72,19 @@ export function loadFull(post: Post, config: Config): FullPost {
   return { ...post, ...loadContent(post, config) };
 }
 
+/** A reference-style link definition line: `[label]: url "title"` (Jekyll's MKDWN_LINK_REF_REGEX). */
+const LINK_DEFINITION = /^ {0,3}\[[^\]\n]+\]:.+$/gm;
+
+/**
+ * An excerpt cut from the body, with the body's link definitions after it, as Jekyll does, so
+ * that `[the docs][docs]` in the first paragraph is a link there too and not bracketed text.
+ */
+function withLinkDefinitions(excerpt: string, source: string): string {
+  if (!excerpt.includes('[')) return excerpt;
+  const definitions = source.match(LINK_DEFINITION);
+  return definitions ? `${excerpt}\n\n${definitions.join('\n')}` : excerpt;
+}
+
 /**
  * The Markdown body → HTML, excerpt and reading time. Relative links and images in both are
  * made absolute against the post's URL. The excerpt is the front-matter `excerpt` (Markdown),
@@ -90,7 +103,7 @@ export function renderPostContent(post: Post, body: string, config: Config): Pos
   if (post.excerptSource !== undefined) {
     excerptMarkdown = stripXmlInvalid(normalizeNewlines(post.excerptSource));
   } else {
-    excerptMarkdown = separator >= 0 ? source.slice(0, separator) : firstBlock;
+    excerptMarkdown = withLinkDefinitions(separator >= 0 ? source.slice(0, separator) : firstBlock, source);
   }
   const excerptHtml = excerptMarkdown.trim() ? renderMarkdown(excerptMarkdown, post.url).trim() : '';
   const readingTime = post.readingTimeOverride ?? readingMinutesOfHtml(html);

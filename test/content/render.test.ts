@@ -78,6 +78,15 @@ describe('excerpt', () => {
     expect(c.excerptText).toBe('A. B.');
   });
 
+  it('resolves reference-style links in a cut excerpt with the body\'s definitions, as Jekyll does', () => {
+    const body = 'See [the docs][docs] and [Ref].\n\nSecond.\n\n<!--more-->\n\n[docs]: /docs/\n  [ref]: notes/ "Notes"\n';
+    const cut = renderPostContent(makePost(), body, config);
+    expect(cut.excerptHtml).toBe('<p>See <a href="https://example.com/docs/">the docs</a> and <a href="' + base + 'notes/" title="Notes">Ref</a>.</p>\n<p>Second.</p>');
+    const first = renderPostContent(makePost(), body.replace('<!--more-->\n\n', ''), config);
+    expect(first.excerptHtml).toBe('<p>See <a href="https://example.com/docs/">the docs</a> and <a href="' + base + 'notes/" title="Notes">Ref</a>.</p>');
+    expect(first.excerptText).toBe('See the docs and Ref.');
+  });
+
   it('uses the first block when the body has no paragraph', () => {
     const c = renderPostContent(makePost(), '# Only a list\n\n- one\n- two\n', config);
     expect(c.excerptText).toBe('one two');
