@@ -64,7 +64,10 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
 
   const stamp = options.force ? undefined : readStamp(options.cacheDir);
   const nextChangeAt = stamp?.nextChangeAt ? new Date(stamp.nextChangeAt) : null;
-  if (stamp && stamp.fingerprint === print && (nextChangeAt === null || options.now < nextChangeAt)) {
+  // Current while no file changed, no future post came due, and now is not before that build's
+  // now (then posts it published may not be out yet).
+  const current = stamp && stamp.fingerprint === print && (nextChangeAt === null || options.now < nextChangeAt) && options.now.toISOString() >= stamp.builtAt;
+  if (stamp && current) {
     return { ...stamp.summary, written: [], removed: [], upToDate: true, nextChangeAt, pageThreads: 0 };
   }
   // A build killed halfway must not leave a stamp that claims the output is current.

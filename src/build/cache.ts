@@ -32,6 +32,8 @@ export interface Stamp {
   fingerprint: string;
   /** ISO time of the earliest future-dated post at the last build: the output changes then. */
   nextChangeAt: string | null;
+  /** ISO time the last build took as now: an earlier now (`--now`, a clock set back) must build again. */
+  builtAt: string;
   summary: BuildSummary;
 }
 

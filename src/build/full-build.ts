@@ -99,6 +99,7 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
     version: CACHE_VERSION,
     fingerprint,
     nextChangeAt: nextChangeAt?.toISOString() ?? null,
+    builtAt: now.toISOString(),
     summary,
   });
   return { ...summary, written, removed, upToDate: false, nextChangeAt };

@@ -111,6 +111,16 @@ describe('tayori build (CLI)', () => {
     expect(readFileSync(path.join(dir, 'public/feed.json'), 'utf8')).not.toEqual(before);
   });
 
+  it('a --now earlier than the last build rebuilds: a post published since then is gone again', () => {
+    const later = readFileSync(path.join(dir, 'public/feed.json'), 'utf8');
+    const back = build('--now', NOW);
+    expect(back.code).toBe(0);
+    expect(back.stdout).not.toMatch(/up to date/);
+    const json = readFileSync(path.join(dir, 'public/feed.json'), 'utf8');
+    expect(json).not.toEqual(later);
+    expect(build('--now', NOW).stdout).toMatch(/up to date/);
+  });
+
   it('one broken post is reported with file, line and fix; the others still publish; --strict fails', () => {
     writeFileSync(path.join(dir, 'posts/2026-11-20-broken.md'), '---\ntitle: "unclosed\ndate: 2026-11-20\n---\nbody\n');
     const loose = build('--now', NOW);
