@@ -26,8 +26,9 @@ export function isPostFileName(name: string): boolean {
 
 /**
  * Every post file below `postsDir` (sub-folders included), sorted by relative path. Symbolic
- * links are followed; a missing posts folder gives an empty list; an entry that vanishes while
- * we look is skipped (the next build sees the folder as it then is).
+ * links are followed (a broken one to a post file is listed, with size -1, so that it is
+ * reported); a missing posts folder gives an empty list; an entry that vanishes while we look is
+ * skipped (the next build sees the folder as it then is).
  */
 export function listPostFiles(postsDir: string): PostFile[] {
   const root = path.resolve(postsDir);
@@ -52,6 +53,9 @@ export function listPostFiles(postsDir: string): PostFile[] {
         try {
           stats = statSync(absolutePath);
         } catch {
+          // A link to a post that is gone is listed, so that reading it reports the problem
+          // (cannot read, ENOENT) instead of the post vanishing without a word.
+          if (entry.isSymbolicLink() && isPostFileName(entry.name)) found.push({ file: rel, absolutePath, mtimeMs: 0, size: -1 });
           continue;
         }
         isDir = stats.isDirectory();

@@ -33,13 +33,18 @@ export interface NotUtf8 {
 }
 
 const DASH = 0x2d;
+const DOT = 0x2e;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Length of `---` + optional spaces + line end at `at`, or -1; 0 means "need more bytes". */
-function delimiterLineLength(buf: Buffer, at: number, length: number, eof: boolean): number {
+/**
+ * Length of `---` + optional spaces + line end at `at`, or -1; 0 means "need more bytes".
+ * `orDots`: `...` counts too (YAML's document end closes a front matter, in Jekyll as well).
+ */
+function delimiterLineLength(buf: Buffer, at: number, length: number, eof: boolean, orDots = false): number {
   if (at + 3 > length) return eof ? -1 : 0;
-  if (buf[at] !== DASH || buf[at + 1] !== DASH || buf[at + 2] !== DASH) return -1;
+  const mark = buf[at] === DOT && orDots ? DOT : DASH;
+  if (buf[at] !== mark || buf[at + 1] !== mark || buf[at + 2] !== mark) return -1;
   let i = at + 3;
   while (i < length && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
   if (i === length) return eof ? i - at : 0;
@@ -83,7 +88,7 @@ export function readHeadBytes(fd: number, read: typeof readSync = readSync): Hea
 
   let lineStart = bom + open;
   for (;;) {
-    const close = delimiterLineLength(buf, lineStart, length, eof);
+    const close = delimiterLineLength(buf, lineStart, length, eof, true);
     if (close > 0) {
       const end = lineStart + close;
       if (!isUtf8(buf.subarray(0, end))) return { notUtf8: firstLineNotUtf8(buf.subarray(0, end)) };
@@ -124,7 +129,7 @@ function unreadable(file: PostFileRef, error: unknown): ParsedEntry {
     problem: {
       file: file.file,
       message: `cannot read the file (${code ?? (error as Error).message})`,
-      fix: code === 'EACCES' ? 'make the file readable' : 'check that the file exists and is a readable file',
+      fix: code === 'EACCES' ? 'make the file readable' : code === 'ENOENT' ? 'check that the file exists (a symbolic link must point to an existing file), or remove it' : 'check that the file exists and is a readable file',
     },
   };
 }

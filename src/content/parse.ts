@@ -80,6 +80,18 @@ export function rawScalar(head: string, key: string): string | undefined {
   return (m[2] ?? m[3] ?? m[4] ?? '').trim() || undefined;
 }
 
+/** 1-based line of the first `key: "value` (or list item) whose quote doesn't close on its line. */
+function lineOfUnclosedQuote(text: string): number | undefined {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const m = /^\s*(?:-\s+|[^#\s"'][^:]*:\s+)(["'])(.*)$/.exec(lines[i]!);
+    if (!m) continue;
+    const rest = m[1] === '"' ? m[2]!.replace(/\\./g, '') : m[2]!.replace(/''/g, '');
+    if (!rest.includes(m[1]!)) return i + 1;
+  }
+  return undefined;
+}
+
 /** Keys whose value is text, however YAML would type it. */
 const TEXT_KEYS = ['title', 'slug', 'id', 'category', 'tag', 'excerpt'] as const;
 
@@ -97,6 +109,11 @@ function asWrittenText(raw: Record<string, unknown>, head: string): Record<strin
     copy[key] = rawScalar(head, key) ?? String(value);
   }
   return copy ?? raw;
+}
+
+/** A front matter closed by `...` (YAML's document end, which Jekyll accepts too), as if by `---`. */
+function closedWithDashes(text: string): string {
+  return /\n\.\.\.[ \t]*\n?$/.test(text) ? text.replace(/\n\.\.\.([ \t]*\n?)$/, '\n---$1') : text;
 }
 
 /** Characters js-yaml refuses beyond what stripXmlInvalid removes (DEL and most C1 controls). */
@@ -185,7 +202,7 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
   });
   // Control characters go before the YAML parser sees them (it refuses them), as they go from
   // every other text; lines stay where they were, for the line numbers in problems.
-  const text = stripYamlNonPrintable(stripXmlInvalid(normalizeNewlines(head)));
+  const text = closedWithDashes(stripYamlNonPrintable(stripXmlInvalid(normalizeNewlines(head))));
   const hasFrontMatter = /^---[ \t]*(\n|$)/.test(text);
 
   let data: FrontMatter;
@@ -197,6 +214,12 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
     } catch (error) {
       const e = error as YamlException;
       if (e.name === 'YAMLException' && e.mark) {
+        // A quote never closed runs to the end of the front matter, where the parser stops:
+        // the line to fix is where it opened.
+        if (/within a (?:double|single) quoted scalar/.test(e.reason ?? '')) {
+          const opened = lineOfUnclosedQuote(text);
+          if (opened !== undefined) return problem('front matter is not valid YAML: a quoted value is never closed', 'add the closing quote at the end of that line', opened);
+        }
         // The parser sees the text after the opening `---`, so its line 0 is the file's line 1.
         return problem(
           `front matter is not valid YAML: ${e.reason ?? e.message.split('\n')[0]}`,

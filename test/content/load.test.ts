@@ -48,6 +48,19 @@ describe('listPostFiles', () => {
     expect(listPostFiles(dir).map((f) => f.file)).toEqual(['linked/a.md', 'real/a.md']);
     expect(listPostFiles(path.join(dir, 'nope'))).toEqual([]);
   });
+
+  it('lists a symbolic link to a post that is gone, so that it is reported rather than silently dropped', () => {
+    const links = path.join(dir, 'links');
+    writeFiles(links, { '2026-01-01-here.md': post(['date: 2026-01-01']) });
+    symlinkSync(path.join(dir, 'nowhere.md'), path.join(links, '2026-01-02-gone.md'));
+    symlinkSync(path.join(dir, 'nowhere.png'), path.join(links, 'image.png'));
+    expect(listPostFiles(links).map((f) => f.file)).toEqual(['2026-01-01-here.md', '2026-01-02-gone.md']);
+    const sel = loadPosts(links, config, new Date('2026-06-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.file)).toEqual(['2026-01-01-here.md']);
+    expect(sel.problems).toMatchObject([{ file: '2026-01-02-gone.md' }]);
+    expect(sel.problems[0]!.message).toMatch(/ENOENT/);
+    expect(sel.problems[0]!.fix).toMatch(/symbolic link/);
+  });
 });
 
 describe('readPostHead', () => {
@@ -134,6 +147,20 @@ describe('readPostHead', () => {
     // A valid head keeps its exact byte offset: the body starts where the file's body starts.
     writeFiles(dir, { 'utf8.md': '---\ndate: 2025-12-12\ntitle: "Café “smart”"\n---\nABCDEF body.\n' });
     expect(loadContent({ ...okPost(read('utf8.md')), url: 'https://example.com/p/' }, config).html).toBe('<p>ABCDEF body.</p>\n');
+  });
+
+  it('accepts a front matter closed by `...` (YAML document end), as Jekyll does', () => {
+    writeFiles(dir, { 'dots.md': '---\ntitle: Dots\ndate: 2026-01-01\n...\nBody after dots.\n\n...\n\nmore\n' });
+    const found = okPost(read('dots.md'));
+    expect(found.title).toBe('Dots');
+    expect(loadContent({ ...found, url: 'https://example.com/p/' }, config).html).toBe('<p>Body after dots.</p>\n<p>...</p>\n<p>more</p>\n');
+  });
+
+  it('reports a quote that is never closed at the line where it opened', () => {
+    writeFiles(dir, { 'quote.md': '---\ntitle: "unterminated\ndate: 2025-12-01\ntags: [a]\n---\nbody\n' });
+    const entry = read('quote.md');
+    expect(entry).toMatchObject({ ok: false, problem: { file: 'quote.md', line: 2 } });
+    if (!entry.ok) expect(entry.problem.fix).toMatch(/closing quote/);
   });
 
   it('reports an unreadable or missing file instead of throwing', () => {
