@@ -1,5 +1,6 @@
 import juice from 'juice';
 import type { Config } from '../config/schema.js';
+import { safeExcerpt } from '../content/excerpt.js';
 import type { FullPost } from '../content/post.js';
 import type { DigestTemplates, UiStrings } from './templates.js';
 
@@ -50,20 +51,25 @@ export function digestContext(config: Config, posts: readonly FullPost[], period
     t: strings,
     why: fill(strings.why ?? '', { site: config.site.title, url: config.site.url }),
     unsubscribe_url: UNSUBSCRIBE_MARKER,
-    posts: posts.map((p) => ({
-      id: p.id,
-      title: p.title,
-      url: p.url,
-      date: formatDate(p.date, language, timezone),
-      date_iso: p.date.toISOString(),
-      categories: p.categories,
-      tags: p.tags,
-      reading_time: p.readingTime,
-      reading_time_label: fill(strings.reading_time ?? '{minutes} min', { minutes: p.readingTime }),
-      excerpt_html: p.excerptHtml,
-      excerpt_text: p.excerptText,
-      author: p.author.name,
-    })),
+    posts: posts.map((p) => {
+      // Only the allow-listed part of the author's excerpt (content/excerpt.ts): the template's
+      // stylesheet is the only CSS juice may inline, and no script or frame goes out by mail.
+      const excerpt = safeExcerpt(p.excerptHtml);
+      return {
+        id: p.id,
+        title: p.title,
+        url: p.url,
+        date: formatDate(p.date, language, timezone),
+        date_iso: p.date.toISOString(),
+        categories: p.categories,
+        tags: p.tags,
+        reading_time: p.readingTime,
+        reading_time_label: fill(strings.reading_time ?? '{minutes} min', { minutes: p.readingTime }),
+        excerpt_html: excerpt.html,
+        excerpt_text: excerpt.text,
+        author: p.author.name,
+      };
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import { safeExcerpt } from '../content/excerpt.js';
 import type { FullPost } from '../content/post.js';
 import { FEED_FILES } from '../feeds/entry.js';
 import { feedDir } from '../feeds/paths.js';
@@ -186,7 +187,9 @@ function renderIndex(ctx: PageContext, posts: FullPost[]): string {
     lang: post.lang ?? config.site.language,
     dateIso: post.date.toISOString(),
     dateText: ctx.formatDate(post.date),
-    excerptHtml: post.excerptHtml,
+    // The allow-listed excerpt (content/excerpt.ts): one post's <style> or script must not
+    // reach the whole front page. The post's own page keeps its HTML as written.
+    excerptHtml: safeExcerpt(post.excerptHtml).html,
   }));
   return ctx.pages.render('index.html.liquid', {
     root: '',

@@ -2,9 +2,10 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { renderDigest, personalize, formatDate, UNSUBSCRIBE_MARKER } from '../../src/digest/render.js';
 import { loadDigestTemplates, builtinTemplatesDir } from '../../src/digest/templates.js';
+import { expectFormattingKept, expectNothingHostile, HOSTILE_TITLE, linkStyle, linkTags, writeHostilePost } from '../helpers/hostile-excerpt.js';
 import { tempDir } from '../helpers/paths.js';
 import { digestConfig, loadFull, MONDAY, postsAt, writeWeek } from './support.js';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 
 let temp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -90,3 +91,66 @@ describe('renderDigest', () => {
   });
 });
 
+
+describe('renderDigest: an excerpt that brings its own CSS, scripts and frames', () => {
+  const hostileDir = () => path.join(temp.dir, 'hostile-posts');
+  beforeAll(() => {
+    writeWeek(hostileDir());
+    writeHostilePost(hostileDir(), '2026-11-11 10:00:00 +0900', '2026-11-11-hostile.md');
+  });
+
+  function renderHostile(config = digestConfig()) {
+    const posts = postsAt(hostileDir(), config, MONDAY).filter((p) => p.date >= period.start);
+    const templates = loadDigestTemplates(builtinTemplatesDir, config.site.language, config.digest.subject);
+    return { posts, rendered: renderDigest(templates, config, posts.map((p) => loadFull(p, config)), period) };
+  }
+
+  /** The style="" of every <a> whose href is `href`, in order. */
+  function stylesOfLinks(html: string, href: string): (string | undefined)[] {
+    return linkTags(html)
+      .filter((tag) => tag.includes(`href="${href}"`))
+      .map((tag) => /\bstyle="([^"]*)"/.exec(tag)?.[1]);
+  }
+
+  it('juice inlines only the template CSS: the unsubscribe, site and post links look exactly as in a digest without the post', () => {
+    const clean = render();
+    const { rendered, posts } = renderHostile();
+    expect(posts.map((p) => p.title)).toContain(HOSTILE_TITLE);
+    const { html } = rendered;
+
+    const unsubscribe = linkStyle(html, UNSUBSCRIBE_MARKER);
+    expect(unsubscribe).toBeTruthy();
+    expect(unsubscribe).toBe(linkStyle(clean.rendered.html, UNSUBSCRIBE_MARKER));
+    const site = 'https://news.example.com/';
+    expect(linkStyle(html, site)).toBe(linkStyle(clean.rendered.html, site));
+    // Each post: its title link and its "read more" link, styled as the template says.
+    const templateLinks = stylesOfLinks(clean.rendered.html, clean.posts[0]!.url);
+    expect(templateLinks).toHaveLength(2);
+    for (const post of posts) expect(stylesOfLinks(html, post.url), post.title).toEqual(templateLinks);
+    // No link and no paragraph anywhere took a rule from the post.
+    for (const tag of linkTags(html)) expect(tag).not.toMatch(/display|font-size:\s*1px/);
+    for (const tag of html.match(/<p\b[^>]*>/g) ?? []) expect(tag).not.toMatch(/white/);
+    // Every inlined declaration is one of digest.css's (juice writes font names in single quotes).
+    const css = readFileSync(path.join(builtinTemplatesDir, 'digest.css'), 'utf8').replace(/\s+/g, ' ');
+    const declarations = [...html.matchAll(/\sstyle="([^"]*)"/g)].flatMap((m) => m[1]!.split(';')).map((d) => d.trim()).filter(Boolean);
+    expect(declarations.length).toBeGreaterThan(10);
+    for (const declaration of declarations) expect(css, declaration).toContain(declaration.replace(/'/g, '"'));
+    expectNothingHostile('HTML part', html);
+  });
+
+  it("keeps the excerpt's ordinary formatting, and none of its style, script, handlers, javascript: links or frames, in HTML or text", () => {
+    const { rendered } = renderHostile();
+    expectFormattingKept(rendered.html);
+    expectNothingHostile('HTML part', rendered.html);
+    // Template classes only: nothing in the excerpt can claim .footer or .read-more.
+    const excerpt = /<div class="excerpt"[^>]*>((?:(?!<\/div>)[\s\S])*strong words[\s\S]*?)<\/div>/.exec(rendered.html)?.[1] ?? '';
+    expect(excerpt).toContain('strong words');
+    expect(excerpt).not.toMatch(/\s(class|id)="/);
+
+    expectNothingHostile('text part', rendered.text);
+    expect(rendered.text).toContain('Intro with strong words, emphasis, a normal link, inline code and');
+    expect(rendered.text).toContain('click me styled span.');
+    expect(rendered.text).not.toMatch(/[{}]/); // no CSS text
+    expect(rendered.text).not.toContain('The rest of the post');
+  });
+});

@@ -7,7 +7,9 @@ import { createMailer, type Mailer } from '../../src/mail/transport.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { deliveryCounts, listDigests } from '../../src/store/ledger.js';
 import { findSubscriberById, setSubscriberStatus } from '../../src/store/subscribers.js';
+import { escapeAttribute } from '../../src/digest/render.js';
 import { mailCheck } from '../helpers/checkers.js';
+import { expectFormattingKept, expectNothingHostile, HOSTILE_TITLE, linkStyle, linkTags, writeHostilePost } from '../helpers/hostile-excerpt.js';
 import { tempDir } from '../helpers/paths.js';
 import { startTestSmtp, type TestSmtp } from '../mail/smtp.js';
 import { addActive, digestConfig, loadFull, MONDAY, postsAt, writePost, writeWeek } from './support.js';
@@ -81,6 +83,36 @@ describe('sendDigest through a real SMTP server', () => {
 
     const [digest] = listDigests(db, 5);
     expect(digest).toMatchObject({ status: 'sent', counts: { sent: 5, queued: 0, failed: 0 } });
+  });
+
+  it('an excerpt with its own CSS, scripts and frames: every message keeps its links visible and carries none of it', async () => {
+    const config = digestConfig();
+    await setup(config);
+    writeHostilePost(postsDir, '2026-11-11 10:00:00 +0900', '2026-11-11-hostile.md');
+    const ids = addActive(db, 3, MONDAY);
+    expect(await send(config)).toMatchObject({ status: 'sent', posts: 4, sent: 3, failed: 0 });
+    expect(smtp.received.length).toBe(3);
+    for (const { mail } of smtp.received) {
+      const html = mail.html as string;
+      const text = mail.text ?? '';
+      const to = (mail.to as { value: Array<{ address: string }> }).value[0]!.address;
+      const subscriber = findSubscriberById(db, ids[Number(/reader(\d+)/.exec(to)![1])]!)!;
+      const unsubscribe = `https://news.example.com/unsubscribe?token=${subscriber.token}`;
+      // The personal unsubscribe link is there, styled by digest.css only (`.footer a`).
+      const style = linkStyle(html, escapeAttribute(unsubscribe));
+      expect(style, 'unsubscribe link').toBeTruthy();
+      expect(style).not.toMatch(/display|font-size/);
+      for (const tag of linkTags(html)) expect(tag).not.toMatch(/display\s*:\s*none/);
+      expect(html).toContain(HOSTILE_TITLE);
+      expectFormattingKept(html);
+      expectNothingHostile(`HTML to ${to}`, html);
+      expectNothingHostile(`text to ${to}`, text);
+      expect(text).toContain('Intro with strong words, emphasis, a normal link, inline code and');
+      expect(text).toContain(unsubscribe);
+    }
+    const check = mailCheck(smtp.writeEml(path.join(temp.dir, 'received')));
+    expect(check.output).toContain('verdict: PASS');
+    expect(check.ok).toBe(true);
   });
 
   it('no new posts: no e-mail; a second run in the same week sends nothing twice', async () => {
