@@ -61,7 +61,8 @@ export function readingMinutesOfHtml(html: string): number {
 function textOfHtml(html: string): string {
   const text = html
     .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    // An unclosed one runs to the end, as a browser reads it: its CSS or code is never text.
+    .replace(/<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ')
     .replace(/<\/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|hr|figure|figcaption|section|article)\b[^>]*>/gi, ' ')
     .replace(/<[^>]*>/g, '');
   return decodeEntities(text);

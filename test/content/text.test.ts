@@ -17,6 +17,11 @@ describe('htmlToText', () => {
     expect(htmlToText('<p>A &amp; B</p>\n<p>C&nbsp;&#x41;&#66; &hellip; &unknown;</p><!-- hidden --><script>x()</script>')).toBe('A & B C AB … &unknown;');
   });
 
+  it('drops an unclosed style or script to the end, as a browser does: its CSS is never text', () => {
+    expect(htmlToText('<p>Intro.</p><style>a { display: none; }\np { color: white; }')).toBe('Intro.');
+    expect(htmlToText('<p>Intro.</p><SCRIPT>alert(1)</p><p>never')).toBe('Intro.');
+  });
+
   it('decodes an out-of-range numeric entity to U+FFFD', () => {
     expect(decodeEntities('&#xD800;&#1114112;')).toBe('\uFFFD\uFFFD');
   });
