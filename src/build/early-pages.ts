@@ -4,17 +4,19 @@
  * 10,000 posts).
  *
  * Which posts a build publishes is only known once every file is read: of two posts with one
- * URL or id, the one published first stays (content/load.ts, selectPublished). So a page starts
- * on what its own front matter says (published, not a draft, not dated in the future, and no
- * page started for its file yet), and `settle` puts right the rare start that turns out wrong:
- * a page that belongs to the other post of a clash is rendered again, after the first one is
- * written; a page of a post left out is removed.
+ * URL, id or page file, the one published first stays (content/load.ts, selectPublished). So a
+ * page starts on what its own front matter says (published, not a draft, not dated in the future,
+ * a usable page file of its own: content/page-files.ts, and no page started for that file yet),
+ * and `settle` puts right the rare start that turns out wrong: a page that belongs to the other
+ * post of a clash is rendered again, after the first one is written; a page of a post left out
+ * is removed.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../config/load.js';
+import { postPageFile } from '../content/page-files.js';
 import type { ParsedEntry } from '../content/parse.js';
 import type { Post } from '../content/post.js';
-import { pageFileFor } from '../pages/render.js';
 import type { PageJob, PageOutcome, PageResult } from './page-job.js';
 import type { PageThreads } from './page-threads.js';
 
@@ -24,6 +26,7 @@ export class EarlyPages {
 
   constructor(
     private readonly threads: PageThreads,
+    private readonly config: Pick<Config, 'site' | 'feeds'>,
     private readonly outDir: string,
     private readonly now: Date,
     /** Hash of each output at the last build (undefined: compare with the file on disk). */
@@ -33,12 +36,9 @@ export class EarlyPages {
   /** Starts the entry's page if its front matter says it will be published. */
   offer(entry: ParsedEntry): void {
     if (!entry.ok || entry.status !== 'published' || entry.post.date.getTime() > this.now.getTime()) return;
-    let file: string;
-    try {
-      file = pageFileFor(entry.post);
-    } catch {
-      return; // the build reports it, with the same call, once every file is read
-    }
+    // A path selectPublished will refuse gets no page (the build reports it once every file is read).
+    const file = postPageFile(entry.post, this.config);
+    if (file === undefined) return;
     if (this.started.has(file)) return; // two posts, one page: which one stays is known at the end
     this.started.set(file, { post: entry.post, index: this.threads.add({ post: entry.post, file, knownHash: this.knownHash(file) }) });
   }

@@ -7,7 +7,7 @@ import type { ParsedEntry } from '../content/parse.js';
 import type { FullPost, Post } from '../content/post.js';
 import { renderFeeds, stylesheetFiles, type OutputFile } from '../feeds/index.js';
 import { planFeeds } from '../feeds/plan.js';
-import { INDEX_POSTS, PageContext, PageFiles, renderPageFiles, siteFiles } from '../pages/render.js';
+import { INDEX_POSTS, PageContext, renderPageFiles, siteFiles } from '../pages/render.js';
 import type { BuildOptions, BuildReport } from './build.js';
 import { BuildStopped } from './stopped.js';
 import { CACHE_VERSION, readManifest, writeCache, type BuildSummary, type Manifest } from './cache.js';
@@ -35,7 +35,7 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   const previous = readManifest(options.cacheDir, options.outDir);
   const manifest: Manifest = { version: CACHE_VERSION, outDir: previous.outDir, files: {}, outputs: {} };
   const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
-  const early = threads && new EarlyPages(threads, options.outDir, now, knownHash);
+  const early = threads && new EarlyPages(threads, config, options.outDir, now, knownHash);
   const entries: ParsedEntry[] = [];
   for (const file of files) {
     const cached = previous.files[file.file];
@@ -50,7 +50,8 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
       if (options.signal?.aborted) throw new BuildStopped();
     }
   }
-  const selection = selectPublished(entries, now);
+  // Which posts are published, and each one's page file: unusable paths are left out here.
+  const selection = selectPublished(entries, now, config);
 
   const written: string[] = [];
   const record = (output: string, result: { written: boolean; hash: string }): void => {
@@ -61,10 +62,6 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
     record(output.path, writeIfChanged(path.join(options.outDir, output.path), output.contents, knownHash(output.path)));
   };
 
-  // Every page file is known, and checked for clashes, before the pages are settled.
-  const pageFiles = new PageFiles();
-  const pages = early ? selection.posts.map((post) => ({ post, file: pageFiles.add(post) })) : [];
-
   const full = memoizedLoader(config);
   for (const spec of planFeeds(config, selection.posts)) {
     renderFeeds(config, spec, spec.posts.map(full)).forEach(emit);
@@ -73,13 +70,14 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   if (early) {
     const latest = selection.posts.slice(0, INDEX_POSTS).map(full);
     const context = new PageContext(config, options.templatesDir);
+    const { pages } = selection;
     const results = await early.settle(pages, (job) => renderPageJob(context, config, options.outDir, job), options.signal);
     pages.forEach(({ file }, i) => record(file, results[i]!));
     siteFiles(context, latest).forEach(emit);
   } else if (config.site.pages) {
     // Lazily: one post body in memory at a time (plus the few that feeds already hold).
     const bodies = function* () {
-      for (const post of selection.posts) yield full.peek(post) ?? loadFull(post, config);
+      for (const { post, file } of selection.pages) yield { post: full.peek(post) ?? loadFull(post, config), file };
     };
     for (const page of renderPageFiles(config, bodies(), options.templatesDir)) emit(page);
   }

@@ -11,6 +11,7 @@ import type { Config } from '../config/load.js';
 import type { PostFile } from './files.js';
 import { listPostFiles } from './files.js';
 import { readRange } from './body.js';
+import { checkPostPath, clashProblem, PageClaims, pathProblem } from './page-files.js';
 import { parsePostHead, type ParsedEntry, type PostFileRef } from './parse.js';
 import type { Post, PostProblem, SkipReason } from './post.js';
 
@@ -179,17 +180,24 @@ export function readPostHead(file: PostFile | PostFileRef, config: Config): Pars
 export interface Selection {
   /** Newest first (ties: by file name). */
   posts: Post[];
+  /**
+   * With `site.pages`, each post of `posts` (in that order) with its page file, relative to the
+   * output folder (content/page-files.ts): decided here, once, for every writer. Empty without pages.
+   */
+  pages: { post: Post; file: string }[];
   skipped: { file: string; reason: SkipReason; problem?: PostProblem }[];
   problems: PostProblem[];
 }
 
 /**
  * The posts a build publishes at `now`: drafts, `published: false` and posts dated after `now`
- * are left out. When two posts share a URL or an id, the one published first (then: the first
- * by file name) stays, since readers may already have it; the other is left out with a problem
- * naming both files.
+ * are left out. A post whose URL or page file can't be used (content/page-files.ts: a `..`
+ * segment, the front page, a page file that can't be written or is one of the build's own) is
+ * left out with a problem naming the front-matter key to change. When two posts share a URL, an
+ * id or a page file, the one published first (then: the first by file name) stays, since readers
+ * may already have it; the other is left out with a problem naming both files.
  */
-export function selectPublished(entries: ParsedEntry[], now: Date): Selection {
+export function selectPublished(entries: ParsedEntry[], now: Date, config: Pick<Config, 'site' | 'feeds'>): Selection {
   const skipped: Selection['skipped'] = [];
   const problems: PostProblem[] = [];
   const candidates: Post[] = [];
@@ -207,32 +215,52 @@ export function selectPublished(entries: ParsedEntry[], now: Date): Selection {
   }
 
   candidates.sort((a, b) => a.date.getTime() - b.date.getTime() || compareText(a.file, b.file));
+  const leaveOut = (post: Post, problem: PostProblem): void => {
+    skipped.push({ file: post.file, reason: 'error', problem });
+    problems.push(problem);
+  };
   const byUrl = new Map<string, Post>();
   const byId = new Map<string, Post>();
+  const claims = new PageClaims();
+  const pageFile = new Map<Post, string>();
   const posts: Post[] = [];
   for (const post of candidates) {
+    // Its own path first: a post that can't be published claims no URL or page.
+    const own = checkPostPath(post, config);
+    if (!own.ok) {
+      leaveOut(post, pathProblem(post, own.issue, config.site.url));
+      continue;
+    }
     const sameUrl = byUrl.get(post.url);
     const sameId = byId.get(post.id);
     const clash = sameUrl ?? sameId;
     if (clash) {
       const what = sameUrl ? `URL ${post.url}` : `id ${post.id}`;
-      const problem: PostProblem = {
+      leaveOut(post, {
         file: post.file,
         message: `has the same ${what} as ${clash.file}; it is left out and ${clash.file} (published first) is kept`,
         fix: sameUrl
           ? `give one of ${clash.file} and ${post.file} a different \`slug:\` or \`permalink:\``
           : `give one of ${clash.file} and ${post.file} a different \`id:\` (or remove the \`id:\` key)`,
-      };
-      skipped.push({ file: post.file, reason: 'error', problem });
-      problems.push(problem);
+      });
       continue;
+    }
+    if (own.file !== undefined) {
+      const samePage = claims.clash(own.file);
+      if (samePage) {
+        leaveOut(post, clashProblem(post, own.file, samePage));
+        continue;
+      }
+      claims.claim(own.file, post);
+      pageFile.set(post, own.file);
     }
     byUrl.set(post.url, post);
     byId.set(post.id, post);
     posts.push(post);
   }
   posts.sort((a, b) => b.date.getTime() - a.date.getTime() || compareText(a.file, b.file));
-  return { posts, skipped, problems };
+  const pages = config.site.pages ? posts.map((post) => ({ post, file: pageFile.get(post)! })) : [];
+  return { posts, pages, skipped, problems };
 }
 
 function compareText(a: string, b: string): number {
@@ -244,5 +272,6 @@ export function loadPosts(postsDir: string, config: Config, now: Date): Selectio
   return selectPublished(
     listPostFiles(postsDir).map((file) => readPostHead(file, config)),
     now,
+    config,
   );
 }

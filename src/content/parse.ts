@@ -8,7 +8,7 @@ import type { Config } from '../config/load.js';
 import { parseDateValue, splitDatePrefix } from './dates.js';
 import type { PostFile } from './files.js';
 import { firstHeading } from './markdown.js';
-import type { Author, Post, PostProblem } from './post.js';
+import type { Author, PathKeys, Post, PostProblem } from './post.js';
 import { normalizeNewlines, stripXmlInvalid } from './text.js';
 import { encodePathText, expandPermalink, postUrl } from './urls.js';
 
@@ -183,6 +183,19 @@ function toAuthor(value: FrontMatter['author'], fallback: Author): Author {
   return author;
 }
 
+/** Post.pathKeys: the keys this front matter sets that shape the post's path, with their lines. */
+function pathKeys(head: string, data: FrontMatter): PathKeys {
+  const keys: PathKeys = {};
+  const set = (key: keyof PathKeys, value: unknown): void => {
+    if (value !== undefined && value !== null && String(value).trim() !== '') keys[key] = lineOfKey(head, key) ?? 0;
+  };
+  set('permalink', data.permalink);
+  set('slug', data.slug);
+  set('categories', data.categories);
+  set('category', data.category);
+  return keys;
+}
+
 /** RFC 4151 tag URI: `tag:<host>,<YYYY-MM-DD, UTC>:<path without extension>`. */
 export function tagUri(siteUrl: string, date: Date, file: string): string {
   const host = new URL(siteUrl).hostname;
@@ -311,6 +324,7 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
     tags,
     path,
     url,
+    pathKeys: pathKeys(text, data),
     bodyOffset: Buffer.byteLength(head, 'utf8'),
   };
   if (data.excerpt !== undefined && data.excerpt !== null && data.excerpt.trim()) post.excerptSource = data.excerpt;

@@ -38,6 +38,13 @@ export interface Post {
   path: string;
   /** Absolute, percent-encoded URL of the post page. */
   url: string;
+  /**
+   * The front-matter keys that shaped `path`, each with its line (1-based, the opening `---` is
+   * line 1; 0 when the key is set but its line was not found): `permalink` when the post sets its
+   * own, `slug`, and `categories` / `category`. A key the post doesn't set is absent. Only read
+   * to name the line of a problem with the URL or page file (content/page-files.ts).
+   */
+  pathKeys?: PathKeys;
   /** Front-matter `excerpt`, as Markdown, when given. */
   excerptSource?: string;
   /** Front-matter `excerpt_separator` (Jekyll), when given; the default separator is `<!--more-->`. */
@@ -48,6 +55,13 @@ export interface Post {
   lang?: string;
   /** Byte offset where the Markdown body starts in the file (after the front matter). */
   bodyOffset: number;
+}
+
+export interface PathKeys {
+  permalink?: number;
+  slug?: number;
+  categories?: number;
+  category?: number;
 }
 
 export interface PostContent {

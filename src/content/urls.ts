@@ -13,7 +13,8 @@ export interface PermalinkParts {
 /**
  * Expands a Jekyll permalink pattern. Date parts are the post's wall time in the site's zone;
  * `:title` and `:slug` are the slug; `:categories` is the lower-cased categories joined by `/`
- * (removed when there are none). Every value is percent-encoded as one path segment; repeated
+ * (removed when there are none), and, as in Jekyll, a `/` inside a category is a folder too
+ * (`CI/CD` → `ci/cd`). Every other value is percent-encoded as one path segment; repeated
  * slashes left by empty values collapse. Unknown placeholders are kept as written.
  */
 export function expandPermalink(pattern: string, parts: PermalinkParts): string {
@@ -30,7 +31,9 @@ export function expandPermalink(pattern: string, parts: PermalinkParts): string 
     second: pad2(w.second),
     title: encodeURIComponent(parts.slug),
     slug: encodeURIComponent(parts.slug),
-    categories: unique(parts.categories.map((c) => c.toLowerCase())).map(encodeURIComponent).join('/'),
+    categories: unique(parts.categories.map((c) => c.toLowerCase()))
+      .map((c) => c.split('/').map(encodeURIComponent).join('/'))
+      .join('/'),
     output_ext: '.html',
   };
   const expanded = encodePathText(pattern).replace(/:([a-z_]+)/g, (whole, name: string) => values[name] ?? whole);

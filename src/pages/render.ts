@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { safeExcerpt } from '../content/excerpt.js';
 import type { FullPost } from '../content/post.js';
+import { pagePath } from '../content/page-files.js';
 import { FEED_FILES } from '../feeds/entry.js';
 import { feedDir } from '../feeds/paths.js';
 import type { OutputFile } from '../feeds/index.js';
@@ -29,31 +30,31 @@ export function siteContext(config: Config): SiteContext {
 }
 
 /**
- * The output file for a post page: `post.path` decoded (the file system holds the real
- * characters; a static server decodes the request URL the same way) + `index.html`.
- * Rejects paths that would escape the output folder or land on the site's own index.
+ * The output file for a post page (content/page-files.ts, pagePath): `post.path` decoded (the
+ * file system holds the real characters; a static server decodes the request URL the same way)
+ * + `index.html`. Throws, naming the post file, for a path that has no usable page file. A build
+ * never gets here with such a path: selectPublished leaves those posts out and gives each of the
+ * others its page file (Selection.pages).
  */
 export function pageFileFor(post: { path: string; file: string }): string {
-  const segments = post.path.split('/').filter((s) => s !== '');
-  const decoded = segments.map((segment) => {
-    let value: string;
-    try {
-      value = decodeURIComponent(segment);
-    } catch {
-      throw new Error(`${post.file}: permalink ${post.path} is not valid percent-encoding. Fix: check the slug or permalink in its front matter.`);
-    }
-    if (value === '.' || value === '..' || /[/\\\0]/.test(value)) {
-      throw new Error(`${post.file}: permalink ${post.path} has the segment "${value}", which would leave the output folder. Fix: change its slug or permalink.`);
-    }
-    return value;
-  });
-  if (decoded.length === 0) {
-    throw new Error(`${post.file}: permalink ${post.path} is the site's front page. Fix: give the post a slug or use a permalink such as /:year/:slug/.`);
+  const page = pagePath(post.path);
+  if (page.ok) return page.file;
+  const { issue } = page;
+  const at = `${post.file}: permalink ${post.path}`;
+  switch (issue.kind) {
+    case 'front-page':
+      throw new Error(`${at} is the site's front page. Fix: give the post a slug or use a permalink such as /:year/:slug/.`);
+    case 'not-utf8':
+      throw new Error(`${at} is not valid percent-encoding. Fix: check the slug or permalink in its front matter.`);
+    case 'dot-segment':
+      throw new Error(`${at} has the segment "${issue.segment}", which would leave the output folder. Fix: change its slug or permalink.`);
+    case 'separator':
+      throw new Error(`${at} has the segment "${issue.value}", which would leave the output folder. Fix: change its slug or permalink.`);
+    case 'too-long':
+      throw new Error(`${at} has a name of ${issue.bytes} bytes; file systems take ${issue.limit}. Fix: shorten its slug or permalink.`);
+    case 'build-file':
+      throw new Error(`${at} would replace ${issue.builds}. Fix: change its slug or permalink.`);
   }
-  // A permalink ending in a file name (…/hello.html) is written as that file.
-  const last = decoded[decoded.length - 1] ?? '';
-  if (!post.path.endsWith('/') && /\.html?$/i.test(last)) return decoded.join('/');
-  return `${decoded.join('/')}/index.html`;
 }
 
 /** `../` once per folder between a page and the site root, so pages work under any prefix. */
@@ -74,7 +75,9 @@ function dateFormatter(config: Config): (date: Date) => string {
  * is part of the pages. Convenience over renderPageFiles for callers that hold every post.
  */
 export function renderPages(config: Config, posts: FullPost[], templatesDir: string): OutputFile[] {
-  return config.site.pages ? [...renderPageFiles(config, posts, templatesDir)] : [];
+  if (!config.site.pages) return [];
+  const pageFiles = new PageFiles();
+  return [...renderPageFiles(config, posts.map((post) => ({ post, file: pageFiles.add(post) })), templatesDir)];
 }
 
 /** Page files handed out so far: two posts must not share one (a later one would overwrite the first). */
@@ -157,16 +160,15 @@ export function siteFiles(ctx: PageContext, latest: FullPost[]): OutputFile[] {
 /**
  * The pages one at a time, so a build over 10,000 posts holds one rendered body at a time
  * (pass a lazy iterable that loads each post as it is reached). Every template is parsed once;
- * each post costs one render. `posts` are newest first; the front page lists the first ones.
+ * each post costs one render. `pages` are newest first, each with its page file (as
+ * selectPublished decided it); the front page lists the first ones.
  * (The build renders large sites on several threads instead: build/page-threads.ts.)
  */
-export function* renderPageFiles(config: Config, posts: Iterable<FullPost>, templatesDir: string): Generator<OutputFile> {
+export function* renderPageFiles(config: Config, pages: Iterable<{ post: FullPost; file: string }>, templatesDir: string): Generator<OutputFile> {
   const ctx = new PageContext(config, templatesDir);
-  const pageFiles = new PageFiles();
   const latest: FullPost[] = [];
-  for (const post of posts) {
+  for (const { post, file } of pages) {
     if (latest.length < INDEX_POSTS) latest.push(post);
-    const file = pageFiles.add(post);
     yield { path: file, contents: renderPostPage(ctx, post, file) };
   }
   yield* siteFiles(ctx, latest);

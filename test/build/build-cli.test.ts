@@ -265,3 +265,176 @@ describe('tayori build (CLI)', () => {
     }
   });
 });
+
+/**
+ * A post whose page path can't be used is a broken post like any other: left out of the feeds
+ * and pages with a warning (file, line of the key to change, fix), and everything else is built.
+ * Each case is a fresh site with one good post next to the trigger(s).
+ */
+describe('tayori build (CLI): a post with an unusable page path', () => {
+  const NOW = '2026-01-01T00:00:00Z';
+  const GOOD = '2025-12-01-good.md';
+  const GOOD_PAGE = '2025/12/01/good/index.html';
+  const GOOD_URL = 'https://example.org/blog/2025/12/01/good/';
+  const LONG_SLUG = '日本語'.repeat(33) + '日'; // 100 characters, 300 bytes
+
+  function front(lines: string[]): string {
+    return ['---', ...lines, '---', '', 'Body.', ''].join('\n');
+  }
+
+  /** Builds a site with the good post and `posts`; returns the result and what it wrote. */
+  function buildSite(posts: Record<string, string>, extraConfig: string[] = []) {
+    const { dir, cleanup } = tempDir('tayori-page-paths-');
+    try {
+      const postsDir = path.join(dir, 'posts');
+      mkdirSync(postsDir);
+      writeFileSync(path.join(postsDir, GOOD), front(['title: Good', 'date: 2025-12-01 10:00:00 +0900']));
+      for (const [name, text] of Object.entries(posts)) writeFileSync(path.join(postsDir, name), text);
+      writeFileSync(
+        path.join(dir, 'tayori.yaml'),
+        [
+          'site: {title: T, url: "https://example.org/blog/", language: en, author: Ed, timezone: Asia/Tokyo}',
+          `paths: {posts: ${JSON.stringify(postsDir)}, output: ${JSON.stringify(path.join(dir, 'public'))}, cache: ${JSON.stringify(path.join(dir, 'cache'))}, templates: ${JSON.stringify(path.join(projectRoot, 'templates'))}}`,
+          ...extraConfig,
+          '',
+        ].join('\n'),
+      );
+      const result = runCli(['build', '--config', path.join(dir, 'tayori.yaml'), '--now', NOW], { cwd: dir });
+      const out = path.join(dir, 'public');
+      const files = existsSync(out) ? (readdirSync(out, { recursive: true }) as string[]).filter((f) => statSync(path.join(out, f)).isFile()).sort() : [];
+      const json = existsSync(path.join(out, 'feed.json'))
+        ? (JSON.parse(readFileSync(path.join(out, 'feed.json'), 'utf8')) as { items: { url: string; title: string }[] })
+        : { items: [] };
+      const rss = existsSync(path.join(out, 'feed.xml')) ? readFileSync(path.join(out, 'feed.xml'), 'utf8') : '';
+      return { ...result, files, pages: files.filter((f) => f.endsWith('.html')), items: json.items, rss };
+    } finally {
+      cleanup();
+    }
+  }
+
+  /** The build went through: exit 0, no stack trace, the good post's page and feed entries written. */
+  function expectBuilt(site: ReturnType<typeof buildSite>) {
+    expect(site.code, site.stderr).toBe(0);
+    expect(site.stderr).not.toMatch(/\n\s+at /);
+    expect(site.files).toEqual(expect.arrayContaining(['feed.xml', 'atom.xml', 'feed.json', 'index.html', 'site.css', GOOD_PAGE]));
+    expect(site.items.map((i) => i.url)).toContain(GOOD_URL);
+    expect(site.rss).toContain(`<link>${GOOD_URL}</link>`);
+  }
+
+  const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning: '));
+
+  const cases: { name: string; posts: Record<string, string>; config?: string[]; bad: string; title: string; line: number; text: RegExp }[] = [
+    {
+      name: 'a `..` category under :categories',
+      config: ['permalink: /:categories/:year/:month/:day/:title/'],
+      posts: { '2025-12-03-dots.md': front(['title: Dots', 'date: 2025-12-03 10:00:00 +0900', 'categories: ["..", "news"]']) },
+      bad: '2025-12-03-dots.md',
+      title: 'Dots',
+      line: 4,
+      text: /"\.\."[^]*Fix: change that category in `categories:`/,
+    },
+    {
+      name: '`permalink: /about` next to `permalink: /about/` (one page file, two URLs)',
+      posts: {
+        'about-1.md': front(['title: About one', 'date: 2025-12-04 10:00:00 +0900', 'permalink: /about/']),
+        'about-2.md': front(['title: About two', 'date: 2025-12-05 10:00:00 +0900', 'permalink: /about']),
+      },
+      bad: 'about-2.md',
+      title: 'About two',
+      line: 4,
+      text: /its page about\/index\.html is also the page of about-1\.md[^]*about-1\.md \(published first\) is kept\. Fix: give one of about-1\.md and about-2\.md a different `slug:` or `permalink:`/,
+    },
+    {
+      name: '`slug: 日本` next to a lower-case-hex `permalink:` of the same page',
+      posts: {
+        'j1.md': front(['title: J one', 'date: 2025-12-13 10:00:00 +0900', 'slug: 日本']),
+        'j2.md': front(['title: J two', 'date: 2025-12-13 10:00:00 +0900', 'permalink: /2025/12/13/%e6%97%a5%e6%9c%ac/']),
+      },
+      bad: 'j2.md',
+      title: 'J two',
+      line: 4,
+      text: /its page 2025\/12\/13\/日本\/index\.html is also the page of j1\.md[^]*Fix: give one of j1\.md and j2\.md a different/,
+    },
+    {
+      name: '`slug: ".."`',
+      posts: { 'dotdot.md': front(['title: Dot dot', 'date: 2025-12-07 10:00:00 +0900', 'slug: ".."']) },
+      bad: 'dotdot.md',
+      title: 'Dot dot',
+      line: 4,
+      text: /has the segment "\.\."[^]*Fix: change its `slug:`/,
+    },
+    {
+      name: '`permalink: /feed.xml` (a file the build writes itself)',
+      posts: { 'feed.md': front(['title: Feed post', 'date: 2025-12-06 10:00:00 +0900', 'permalink: /feed.xml']) },
+      bad: 'feed.md',
+      title: 'Feed post',
+      line: 4,
+      text: /its page feed\.xml\/index\.html would take the place of feed\.xml, which the build writes itself[^]*Fix: change its `permalink:`/,
+    },
+    {
+      name: '`permalink: /categories/news/atom.xml/` (a category feed file)',
+      posts: { 'cat-feed.md': front(['title: Cat feed', 'date: 2025-12-06 10:00:00 +0900', 'categories: news', 'permalink: /categories/news/atom.xml/']) },
+      bad: 'cat-feed.md',
+      title: 'Cat feed',
+      line: 5,
+      text: /take the place of categories\/news\/atom\.xml[^]*Fix: change its `permalink:`/,
+    },
+    {
+      name: 'a 100-character Japanese `slug:` (a folder name over 255 bytes)',
+      posts: { 'long.md': front(['title: Long', 'date: 2025-12-08 10:00:00 +0900', `slug: "${LONG_SLUG}"`]) },
+      bad: 'long.md',
+      title: 'Long',
+      line: 4,
+      text: /is 300 bytes as UTF-8; file systems take at most 255[^]*Fix: change its `slug:` to a shorter name/,
+    },
+    {
+      name: '`permalink: /x/%C3/` (not UTF-8 once decoded)',
+      posts: { 'bad-escape.md': front(['title: Bad escape', 'date: 2025-12-09 10:00:00 +0900', 'permalink: /x/%C3/']) },
+      bad: 'bad-escape.md',
+      title: 'Bad escape',
+      line: 4,
+      text: /"%C3", which is not valid percent-encoded UTF-8[^]*Fix: change its `permalink:`/,
+    },
+    {
+      name: '`permalink: /` (the front page)',
+      posts: { 'root.md': front(['title: Root', 'date: 2025-12-10 10:00:00 +0900', 'permalink: /']) },
+      bad: 'root.md',
+      title: 'Root',
+      line: 4,
+      text: /the site's front page[^]*Fix: change its `permalink:` to a path of its own/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`leaves out ${c.name}, with file, line and fix, and builds the rest`, () => {
+      const site = buildSite(c.posts, c.config);
+      expectBuilt(site);
+      const warned = warnings(site.stderr);
+      expect(warned, site.stderr).toHaveLength(1);
+      expect(warned[0]!.startsWith(`warning: ${c.bad}:${c.line}: `), warned[0]).toBe(true);
+      expect(warned[0]).toMatch(c.text);
+      expect(site.stdout).toMatch(/left out: 1 \(1 error\)/);
+      // Gone from every feed and page; the other posts are all there.
+      expect(site.items.map((i) => i.title)).not.toContain(c.title);
+      expect(site.rss).not.toContain(`<title>${c.title}</title>`);
+      expect(site.items).toHaveLength(Object.keys(c.posts).length); // the good post + the others - the bad one
+      expect(site.pages).toHaveLength(site.items.length + 1); // one page per item + index.html
+      for (const item of site.items) {
+        const page = decodeURIComponent(new URL(item.url).pathname.replace(/^\/blog\//, ''));
+        expect(site.pages).toContain(`${page}index.html`);
+      }
+      expect(site.files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    });
+  }
+
+  it('a "/" inside a category under :categories is a folder, as in Jekyll (CI/CD → ci/cd/)', () => {
+    const site = buildSite(
+      { '2025-12-02-cicd.md': front(['title: CICD', 'date: 2025-12-02 10:00:00 +0900', 'categories: ["CI/CD"]']) },
+      ['permalink: /:categories/:year/:month/:day/:title/'],
+    );
+    expect(site.code, site.stderr).toBe(0);
+    expect(site.stderr).toBe('');
+    expect(site.items.map((i) => i.url)).toEqual(['https://example.org/blog/ci/cd/2025/12/02/cicd/', GOOD_URL]);
+    expect(site.pages).toEqual(['2025/12/01/good/index.html', 'ci/cd/2025/12/02/cicd/index.html', 'index.html']);
+  });
+});

@@ -67,6 +67,31 @@ describe('pages started early', () => {
     expect(early.report.problems.map((p) => p.file).sort()).toEqual(['a/2026-11-20-same.md', 'c.md']);
   });
 
+  it('never start a page whose path selectPublished refuses, and come out as on the main thread alone', async () => {
+    rmSync(postsDir, { recursive: true, force: true });
+    post('good.md', ['title: "Good"', 'date: 2026-11-20 08:00:00 +0900'], 'good');
+    // Read first, published later: loses about/index.html to about-b.md.
+    post('about-a.md', ['title: "About A"', 'date: 2026-11-21 08:00:00 +0900', 'permalink: /about'], 'A');
+    post('about-b.md', ['title: "About B"', 'date: 2026-11-20 09:00:00 +0900', 'permalink: /about/'], 'B');
+    post('feed.md', ['title: "Feed"', 'date: 2026-11-20 10:00:00 +0900', 'permalink: /feed.xml'], 'feed');
+    post('long.md', ['title: "Long"', 'date: 2026-11-20 11:00:00 +0900', `slug: "${'長'.repeat(100)}"`], 'long');
+    for (let i = 0; i < 40; i++) post(`many/2026-10-${String((i % 28) + 1).padStart(2, '0')}-p${i}.md`, [`title: "P${i}"`], `本文 ${i}`);
+
+    const alone = await buildInto('refused-alone', 1);
+    const early = await buildInto('refused-early', 2);
+    expect(early.report.pageThreads).toBe(2);
+    expect(early.files).toEqual(alone.files);
+    expect(early.files.get('about/index.html')).toContain('About B');
+    expect(early.files.get('about/index.html')).not.toContain('About A');
+    expect(early.files.has('feed.xml')).toBe(true);
+    expect([...early.files.keys()].filter((f) => f.startsWith('feed.xml/') || f.includes('長'))).toEqual([]);
+    expect(early.report.problems.map((p) => [p.file, p.line])).toEqual([
+      ['feed.md', 4],
+      ['long.md', 4],
+      ['about-a.md', 4],
+    ]);
+  });
+
   it('a page whose post changes to the other one of a clash is rewritten, whatever the last build recorded', async () => {
     rmSync(postsDir, { recursive: true, force: true });
     post('b/2026-11-20-same.md', ['title: "早いほう B"', 'date: 2026-11-20 08:00:00 +0900'], 'B の本文');

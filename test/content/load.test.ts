@@ -269,11 +269,71 @@ describe('selectPublished', () => {
     expect(sel.problems[0]!.message).toContain('a.md');
   });
 
+  it('gives each published post its page file, and leaves out a post whose page file is unusable or taken, naming the key to change', () => {
+    writeFiles(dir, {
+      'good.md': post(['date: 2026-11-01', 'title: good']),
+      'page.md': post(['date: 2026-11-02', 'title: page', 'permalink: /a.html']),
+      // Needs a folder a.html where page.md's page file is.
+      'under.md': post(['date: 2026-11-03', 'title: under', 'permalink: /a.html/b/']),
+      // The slug comes from the file name (no key to point at) and the pattern from the config.
+      'feed.xml.md': post(['date: 2026-11-04', 'title: feed']),
+      'cat.md': post(['date: 2026-11-05', 'title: cat', "categories: ['a\\b']"]),
+    });
+    const cfg = { ...config, permalink: '/:categories/:slug' };
+    const sel = loadPosts(dir, cfg, new Date('2026-12-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.title)).toEqual(['page', 'good']);
+    expect(sel.pages.map(({ post, file }) => [post.title, file])).toEqual([
+      ['page', 'a.html'],
+      ['good', 'good/index.html'],
+    ]);
+    expect(sel.pages.map(({ post }) => post)).toEqual(sel.posts);
+    const byFile = new Map(sel.problems.map((p) => [p.file, p]));
+    expect(byFile.get('under.md')).toMatchObject({ line: 4, message: expect.stringContaining('needs a folder a.html, which is the page of page.md') });
+    expect(byFile.get('under.md')!.fix).toContain('give one of page.md and under.md a different');
+    expect(byFile.get('feed.xml.md')!.line).toBeUndefined();
+    expect(byFile.get('feed.xml.md')!.message).toContain('its page feed.xml/index.html would take the place of feed.xml');
+    expect(byFile.get('feed.xml.md')!.fix).toMatch(/^rename the file \(or set `slug:`\)/);
+    expect(byFile.get('cat.md')).toMatchObject({ line: 4, fix: expect.stringMatching(/^change that category in `categories:`/) });
+    expect(sel.skipped.map((s) => s.reason)).toEqual(['error', 'error', 'error']);
+  });
+
+  it('with site.pages off, leaves out only posts whose URL is unusable, and has no page files', () => {
+    writeFiles(dir, {
+      'good.md': post(['date: 2026-11-01', 'title: good']),
+      'dots.md': post(['date: 2026-11-02', 'slug: ".."']),
+      'encoded-dots.md': post(['date: 2026-11-02', 'title: enc', 'permalink: /x/%2E%2e/']),
+      'root.md': post(['date: 2026-11-03', 'permalink: /']),
+      'feed.md': post(['date: 2026-11-04', 'permalink: /feed.json']),
+      // Usable URLs: only their page files would be a problem.
+      'about-1.md': post(['date: 2026-11-05', 'title: about 1', 'permalink: /about/']),
+      'about-2.md': post(['date: 2026-11-06', 'title: about 2', 'permalink: /about']),
+      'escape.md': post(['date: 2026-11-07', 'title: escape', 'permalink: /x/%C3/']),
+      'long.md': post(['date: 2026-11-08', 'title: long', `slug: "${'日'.repeat(100)}"`]),
+      'site-css.md': post(['date: 2026-11-09', 'title: css', 'permalink: /site.css']),
+    });
+    const off = testConfig({ pages: false });
+    const sel = loadPosts(dir, off, new Date('2026-12-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.title)).toEqual(['css', 'long', 'escape', 'about 2', 'about 1', 'good']);
+    expect(sel.pages).toEqual([]);
+    expect(sel.problems.map((p) => [p.file, p.line])).toEqual([
+      ['dots.md', 3],
+      ['encoded-dots.md', 4],
+      ['root.md', 3],
+      ['feed.md', 3],
+    ]);
+    expect(sel.problems[0]!.message).toContain('https://example.com/2026/11/');
+    expect(sel.problems[0]!.fix).toMatch(/^change its `slug:`/);
+    expect(sel.problems[3]!.message).toContain('its URL https://example.com/feed.json is the address of feed.json');
+    // With pages, the same posts are checked for their page files too.
+    const on = loadPosts(dir, testConfig({ pages: true }), new Date('2026-12-01T00:00:00Z'));
+    expect(on.posts.map((p) => p.title)).toEqual(['about 1', 'good']);
+  });
+
   it('gives the same selection from cached (JSON round-tripped) entries', () => {
     writeFiles(dir, { 'a.md': post(['date: 2026-11-01', 'title: a']) });
     const entries = [read('a.md')];
     const revived = JSON.parse(JSON.stringify(entries), (k, v) => ((k === 'date' || k === 'updated') && typeof v === 'string' ? new Date(v) : v));
-    expect(selectPublished(revived, new Date('2026-12-01T00:00:00Z'))).toEqual(selectPublished(entries, new Date('2026-12-01T00:00:00Z')));
+    expect(selectPublished(revived, new Date('2026-12-01T00:00:00Z'), config)).toEqual(selectPublished(entries, new Date('2026-12-01T00:00:00Z'), config));
   });
 });
 

@@ -97,4 +97,11 @@ describe('permalinks', () => {
   it('keeps unknown placeholders as written', () => {
     expect(expandPermalink('/:year/:nope/:slug', { date: new Date('2026-01-01T00:00:00Z'), slug: 's', categories: [], timeZone: 'UTC' })).toBe('/2026/:nope/s');
   });
+
+  it('makes a "/" inside a category a folder of :categories, as Jekyll does, and encodes the rest of each name', () => {
+    const parts = { date: new Date('2025-12-02T01:00:00Z'), slug: 'cicd', categories: ['CI/CD', 'Dev Ops', 'ci/cd', 'メモ/'], timeZone: 'Asia/Tokyo' };
+    expect(expandPermalink('/:categories/:year/:month/:day/:title/', parts)).toBe('/ci/cd/dev%20ops/%E3%83%A1%E3%83%A2/2025/12/02/cicd/');
+    // The slug stays one segment: its "/" is encoded, and such a page is refused (content/page-files.ts).
+    expect(expandPermalink('/:slug/', { ...parts, slug: 'a/b' })).toBe('/a%2Fb/');
+  });
 });
