@@ -33,6 +33,9 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   // Made first, so that the manifest names the folder by its real path from the first build on.
   mkdirSync(options.outDir, { recursive: true });
   const previous = readManifest(options.cacheDir, options.outDir);
+  // Templates parsed before anything is written: a syntax error stops the build (a ConfigError,
+  // exit 2) with the output folder as it was.
+  const context = config.site.pages ? new PageContext(config, options.templatesDir) : undefined;
   const manifest: Manifest = { version: CACHE_VERSION, outDir: previous.outDir, files: {}, outputs: {} };
   const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
   const early = threads && new EarlyPages(threads, config, options.outDir, now, knownHash);
@@ -67,19 +70,18 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
     renderFeeds(config, spec, spec.posts.map(full)).forEach(emit);
   }
   stylesheetFiles(config, options.templatesDir).forEach(emit);
-  if (early) {
+  if (early && context) {
     const latest = selection.posts.slice(0, INDEX_POSTS).map(full);
-    const context = new PageContext(config, options.templatesDir);
     const { pages } = selection;
     const results = await early.settle(pages, (job) => renderPageJob(context, config, options.outDir, job), options.signal);
     pages.forEach(({ file }, i) => record(file, results[i]!));
     siteFiles(context, latest).forEach(emit);
-  } else if (config.site.pages) {
+  } else if (context) {
     // Lazily: one post body in memory at a time (plus the few that feeds already hold).
     const bodies = function* () {
       for (const { post, file } of selection.pages) yield { post: full.peek(post) ?? loadFull(post, config), file };
     };
-    for (const page of renderPageFiles(config, bodies(), options.templatesDir)) emit(page);
+    for (const page of renderPageFiles(context, bodies())) emit(page);
   }
 
   const removed = Object.keys(previous.outputs).filter((p) => !(p in manifest.outputs));

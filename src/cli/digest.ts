@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../config/error.js';
 import type { Progress } from '../digest/run.js';
+import { normalizeAddress } from '../subscribers/address.js';
 import { contextFrom, UsageError, withCommonOptions, type CommandContext, type CommonOptions } from './common.js';
 
 interface PreviewFlags extends CommonOptions {
@@ -71,10 +73,16 @@ export function registerDigest(program: Command): void {
     .option('--to <address>', 'send the current digest to one address as a test; the ledger is not changed')
     .action(async (flags: SendFlags) => {
       if (flags.dryRun && flags.to) throw new UsageError('--dry-run and --to do not go together; pick one');
+      // One address, checked as `subscribers add` checks it: a list ("a@x, b@y") would mail the
+      // test copy, with its dummy unsubscribe link, to every address in it.
+      const testTo = flags.to === undefined ? undefined : normalizeAddress(flags.to);
+      if (testTo && !testTo.ok) {
+        throw new UsageError(`--to: ${JSON.stringify(flags.to)} is not one valid e-mail address: ${testTo.reason}; give a single address, e.g. --to you@example.com`);
+      }
       const context = contextFrom({ config: flags.config, posts: flags.posts, now: flags.now });
       const { config, now, posts, loadFull, db, templatesDir, run } = await setup(context);
       try {
-        if (flags.dryRun || flags.to) {
+        if (flags.dryRun || testTo) {
           const draft = run.draftDigest(db, config, posts, now);
           if (draft.kind === 'none') {
             process.stdout.write(`No new posts since ${fmtDate(draft.period.start.toISOString())}: no digest to send.\n`);
@@ -91,7 +99,8 @@ export function registerDigest(program: Command): void {
             process.stdout.write(`Dry run: ${getting.length} of ${rows.length} active subscriber(s) would get the digest (${draft.posts.length} post(s), ${renderer.variantCount} variant(s)). Nothing sent.\n`);
             return;
           }
-          const { createMailer } = await import('../mail/transport.js');
+          const to = testTo!.email;
+          const { createMailer, MailError } = await import('../mail/transport.js');
           const { buildDigestMessage } = await import('../digest/message.js');
           const { randomBytes } = await import('node:crypto');
           const mailer = createMailer(config, context.env, context.resolve(config.paths.outbox));
@@ -99,9 +108,20 @@ export function registerDigest(program: Command): void {
             const rendered = renderer.forCategories([])!;
             const host = new URL(config.site.url).hostname;
             const messageId = `<test.${randomBytes(8).toString('hex')}@${host}>`;
-            const message = buildDigestMessage(config, rendered, { email: flags.to!, token: 'TEST-SEND' }, messageId, context.clock());
-            const result = await mailer.send(message);
-            process.stdout.write(`Test digest sent to ${flags.to} (${mailer.kind}): ${result.messageId} ${result.response}\nSubject: ${rendered.subject}\n`);
+            const message = buildDigestMessage(config, rendered, { email: to, token: 'TEST-SEND' }, messageId, context.clock());
+            let result: Awaited<ReturnType<typeof mailer.send>>;
+            try {
+              result = await mailer.send(message);
+            } catch (error) {
+              // The mail server's answer (unreachable, login or TLS refused…) is the whole story: no
+              // stack trace. Exit 1, as for a real send that the server stops.
+              if (error instanceof MailError) {
+                const why = error.kind === 'unavailable' ? `the mail server is unreachable (${error.message}); check the host and port in SMTP_URL` : error.message;
+                throw new UsageError(`test digest to ${to} not sent: ${why}`, 1);
+              }
+              throw error;
+            }
+            process.stdout.write(`Test digest sent to ${to} (${mailer.kind}): ${result.messageId} ${result.response}\nSubject: ${rendered.subject}\n`);
           } finally {
             await mailer.close();
           }
@@ -201,19 +221,29 @@ async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof se
       return;
     }
     const secs = summary.durationMs / 1000;
+    const incomplete = summary.status === 'incomplete';
+    // A run that stopped early must not open with "Sent": the first line says it is not finished.
+    const heading = incomplete
+      ? `Digest #${summary.digestId} not finished (${summary.resumed ? 'resumed, ' : ''}${summary.posts} post(s))`
+      : `${summary.resumed ? 'Resumed' : 'Sent'} digest #${summary.digestId} (${summary.posts} post(s))`;
     process.stdout.write(
-      `${summary.resumed ? 'Resumed' : 'Sent'} digest #${summary.digestId} (${summary.posts} post(s)): ${summary.subject}\n` +
+      `${heading}: ${summary.subject}\n` +
         (summary.recovered ? `recovered ${summary.recovered} delivery(ies) left in flight by an interrupted run\n` : '') +
         `sent ${summary.sent}, retried ${summary.retried}, failed ${summary.failed}, bounced ${summary.bounced}, skipped ${summary.skipped}, ` +
         `remaining ${summary.remaining}; ${secs.toFixed(1)} s, ${summary.perSecond.toFixed(1)} messages/s (${mailer})\n`,
     );
-    if (summary.status === 'incomplete') {
-      process.stderr.write(`tayori: digest #${summary.digestId} is not finished: ${summary.reason}\n`);
+    if (incomplete) {
+      // The reason names the cause and, for most, the fix and "rerun"; the others get the rerun here.
+      const reason = summary.reason ?? 'stopped with deliveries still queued';
+      const resume = reason.includes('tayori digest send') ? '' : '; rerun `tayori digest send` to resume';
+      process.stderr.write(`tayori: digest #${summary.digestId} not finished, ${summary.remaining} still queued: ${reason}${resume}\n`);
       process.exitCode = 1;
     }
   } catch (error) {
     bar?.stop();
     if ((error as Error).name === 'SendLockedError') throw new UsageError((error as Error).message, 1);
+    // SMTP_URL, DKIM or a template, found on the send thread: the same exit 2 and one line as in this one.
+    if ((error as Error).name === 'ConfigError') throw new ConfigError((error as Error).message);
     throw error;
   } finally {
     process.off('SIGINT', onSignal);

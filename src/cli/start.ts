@@ -53,11 +53,13 @@ export function registerStart(program: Command): void {
         (level === 'info' ? process.stdout : process.stderr).write(line);
       };
 
-      const [{ build, readConfigText }, { createMailer }, { sendDigestOnThread }, { loadPosts }] = await Promise.all([
+      const [{ build, readConfigText }, { createMailer }, { sendDigestOnThread }, { loadPosts }, { PageContext }, { loadDigestTemplates }] = await Promise.all([
         import('../build/build.js'),
         import('../mail/transport.js'),
         import('../digest/send-thread.js'),
         import('../content/load.js'),
+        import('../pages/render.js'),
+        import('../digest/templates.js'),
       ]);
 
       const postsDir = context.resolve(config.paths.posts);
@@ -68,6 +70,11 @@ export function registerStart(program: Command): void {
       const cacheDir = context.resolve(config.paths.cache);
       const databaseFile = context.resolve(config.paths.database);
       const outboxDir = context.resolve(config.paths.outbox);
+      // Config errors end start-up with exit 2, as `tayori build` and `tayori digest send` do:
+      // a template syntax error found later would only be logged by every rebuild and, on the
+      // digest's day, by the send. (SMTP_URL and DKIM_PRIVATE_KEY: createMailer, below.)
+      if (config.site.pages) new PageContext(config, templatesDir);
+      loadDigestTemplates(templatesDir, config.site.language, config.digest.subject);
       const db = openDb(databaseFile);
       const mailer = createMailer(config, env, outboxDir);
 

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigError } from './error.js';
 import { configSchema, type Config } from './schema.js';
 
 export type { Config } from './schema.js';
+export { ConfigError } from './error.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/tayori.yaml';
-
-/** A config problem the user can fix; the CLI prints `message` and exits non-zero. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Overrides from CLI flags; they win over the file. */
 export interface ConfigOverrides {

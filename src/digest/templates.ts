@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Liquid, type Template } from 'liquidjs';
+import { ConfigError, templateSyntaxError } from '../config/error.js';
 
 /** The templates that ship with tayori (…/templates beside dist/ and src/). */
 export const builtinTemplatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
@@ -32,15 +33,16 @@ function readTemplate(templatesDir: string, name: string): { file: string; text:
   try {
     return { file, text: readFileSync(file, 'utf8') };
   } catch (error) {
-    throw new Error(`${file}: cannot read digest template (${(error as Error).message}); restore it from tayori's templates/ folder`);
+    throw new ConfigError(`${file}: cannot read digest template (${(error as Error).message}); restore it from tayori's templates/ folder`);
   }
 }
 
-function parse(engine: Liquid, file: string, text: string): Template[] {
+/** `where`: the template's file, or the config key that holds it (digest.subject). */
+function parse(engine: Liquid, text: string, where: { file: string } | { key: string }): Template[] {
   try {
-    return engine.parse(text, file);
+    return engine.parse(text, 'file' in where ? where.file : undefined);
   } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}; fix the Liquid syntax`);
+    throw 'file' in where ? templateSyntaxError(error, where.file) : templateSyntaxError(error, where.key, { key: true });
   }
 }
 
@@ -54,7 +56,7 @@ export function loadStrings(templatesDir: string, language: string): UiStrings {
   try {
     return { ...english, ...(JSON.parse(readFileSync(file, 'utf8')) as UiStrings) };
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message}); fix the file or delete it to use English`);
+    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message}); fix the file or delete it to use English`);
   }
 }
 
@@ -71,9 +73,9 @@ export function loadDigestTemplates(templatesDir: string, language: string, subj
   const strings = loadStrings(templatesDir, language);
   const subjectSource = subjectTemplate.trim() || strings.subject || '{{ site.title }}';
   return {
-    html: parse(htmlEngine, html.file, html.text),
-    text: parse(textEngine, text.file, text.text),
-    subject: parse(textEngine, subjectTemplate.trim() ? 'config digest.subject' : 'i18n subject', subjectSource),
+    html: parse(htmlEngine, html.text, { file: html.file }),
+    text: parse(textEngine, text.text, { file: text.file }),
+    subject: parse(textEngine, subjectSource, subjectTemplate.trim() ? { key: 'config key digest.subject' } : { key: 'the "subject" string of i18n/digest.*.json' }),
     css,
     strings,
     htmlEngine,

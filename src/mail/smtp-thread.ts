@@ -26,7 +26,7 @@ export interface SmtpThreadReply {
   type: 'sent' | 'failed' | 'closed';
   id?: number;
   response?: string;
-  error?: { message: string; code?: string; responseCode?: number; command?: string; response?: string };
+  error?: { message: string; code?: string; originalCode?: string; responseCode?: number; command?: string; response?: string };
 }
 
 interface Pending {

@@ -24,8 +24,8 @@ async function signed(bytes: Buffer): Promise<Buffer> {
 
 /** Only plain fields cross threads: keep what classify() reads from nodemailer's errors. */
 function plainError(error: unknown): NonNullable<SmtpThreadReply['error']> {
-  const e = (error ?? {}) as { message?: string; code?: string; responseCode?: number; command?: string; response?: string };
-  return { message: e.message ?? String(error), code: e.code, responseCode: e.responseCode, command: e.command, response: e.response };
+  const e = (error ?? {}) as { message?: string; code?: string; originalCode?: string; responseCode?: number; command?: string; response?: string };
+  return { message: e.message ?? String(error), code: e.code, originalCode: e.originalCode, responseCode: e.responseCode, command: e.command, response: e.response };
 }
 
 port.on('message', (request: SmtpThreadRequest) => {

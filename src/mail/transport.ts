@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { ConfigError } from '../config/error.js';
 import type { Config } from '../config/schema.js';
 import { NOT_SENT, type Envelope } from './smtp-pool.js';
 import { ThreadedSmtpPool } from './smtp-thread.js';
@@ -61,7 +62,8 @@ export interface Mailer {
  *    content would be refused for everyone, so the subscriber is not bounced.
  *  - unavailable: no answer (refused, dropped, timed out); the server, not the recipient, is the
  *    problem: requeue without counting an attempt, back off the whole run.
- *  - fatal: configuration (authentication, sender refused, TLS): stop the run, nothing is marked.
+ *  - fatal: configuration (authentication, sender refused, a TLS handshake or certificate that
+ *    fails): stop the run, nothing is marked.
  *  - not-sent: cancelled before it reached the server (cancelQueued): requeue, no attempt counted.
  */
 export type FailureKind = 'temporary' | 'permanent' | 'rejected' | 'unavailable' | 'fatal' | 'not-sent';
@@ -87,6 +89,8 @@ export class PermanentMailError extends MailError {
 
 interface NodemailerLikeError {
   code?: string;
+  /** The system or OpenSSL code under nodemailer's own (ESOCKET over ERR_SSL_WRONG_VERSION_NUMBER). */
+  originalCode?: string;
   responseCode?: number;
   command?: string;
   response?: string;
@@ -95,6 +99,22 @@ interface NodemailerLikeError {
 
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROXY']);
 const CONFIG_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'EREQUIRETLS', 'ECONFIG']);
+
+/**
+ * A TLS failure under a socket error: the handshake (OpenSSL's ERR_SSL_*, Node's ERR_TLS_*) or
+ * the server's certificate (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT,
+ * UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID…). The server answered, so it is
+ * not unreachable, and waiting does not help: SMTP_URL has to change (README: TLS problems are
+ * configuration errors).
+ */
+function tlsFailure(e: NodemailerLikeError): 'handshake' | 'certificate' | undefined {
+  for (const code of [e.originalCode, e.code]) {
+    if (!code) continue;
+    if (/CERT|^UNABLE_TO_|^HOSTNAME_MISMATCH$/.test(code)) return 'certificate';
+    if (/^ERR_SSL_|^ERR_TLS_/.test(code)) return 'handshake';
+  }
+  return undefined;
+}
 
 export function classify(error: unknown): FailureKind {
   if (error instanceof MailError) return error.kind;
@@ -112,15 +132,27 @@ export function classify(error: unknown): FailureKind {
   }
   if (typeof code === 'number' && code >= 400 && code < 500) return 'temporary';
   if (e.code && CONFIG_CODES.has(e.code)) return 'fatal';
+  if (tlsFailure(e)) return 'fatal';
   if (e.code && CONNECTION_CODES.has(e.code)) return 'unavailable';
   return 'temporary';
+}
+
+/** OpenSSL's message (`C0A6…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…`) with its reason only, and the fix. */
+function tlsMessage(e: NodemailerLikeError, failure: 'handshake' | 'certificate'): string {
+  const code = e.originalCode ?? e.code ?? '';
+  const reason = /routines:[^:]*:([^:]+)/.exec(e.message ?? '')?.[1] ?? e.message;
+  if (failure === 'certificate') {
+    return `the mail server's TLS certificate is not trusted (${code}: ${reason}): the host in SMTP_URL must be a name on the certificate (for a test server with a self-signed certificate, add ?tls.rejectUnauthorized=false to SMTP_URL)`;
+  }
+  return `TLS handshake with the mail server failed (${code}: ${reason}): smtps:// is for a port that speaks TLS from the start (usually 465); for a server that starts in plain text (port 587 or 25), SMTP_URL needs smtp://, which upgrades with STARTTLS`;
 }
 
 function toMailError(error: unknown): MailError {
   if (error instanceof MailError) return error;
   const e = (error ?? {}) as NodemailerLikeError;
   const kind = classify(error);
-  const message = e.message ?? String(error);
+  const tls = tlsFailure(e);
+  const message = tls ? tlsMessage(e, tls) : (e.message ?? String(error));
   const Class = kind === 'temporary' ? TemporaryMailError : kind === 'permanent' ? PermanentMailError : MailError;
   return new Class(message, kind, e.responseCode, e.response, { cause: error });
 }
@@ -135,7 +167,7 @@ function dkimOptions(config: Config, env: NodeJS.ProcessEnv) {
   const key = env.DKIM_PRIVATE_KEY;
   if (!key) return undefined;
   if (!config.mail.dkim) {
-    throw new Error('DKIM_PRIVATE_KEY is set but config mail.dkim (selector, domain) is missing; add mail.dkim: { selector: s1, domain: example.com } to the config');
+    throw new ConfigError('DKIM_PRIVATE_KEY is set but config mail.dkim (selector, domain) is missing; add mail.dkim: { selector: s1, domain: example.com } to the config');
   }
   // The env var may hold the PEM itself or, with literal \n, one line of it.
   const privateKey = key.includes('\\n') ? key.replace(/\\n/g, '\n') : key;
@@ -171,10 +203,10 @@ function validateSmtpUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`SMTP_URL: got ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))}, expected smtp://user:pass@host:587 or smtps://user:pass@host:465`);
+    throw new ConfigError(`SMTP_URL: got ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))}, expected smtp://user:pass@host:587 or smtps://user:pass@host:465`);
   }
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
-    throw new Error(`SMTP_URL: scheme ${parsed.protocol} is not supported; use smtp:// (STARTTLS when offered) or smtps:// (TLS)`);
+    throw new ConfigError(`SMTP_URL: scheme ${parsed.protocol} is not supported; use smtp:// (STARTTLS when offered) or smtps:// (TLS)`);
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Liquid, Output, Tag, toValueSync, type Template } from 'liquidjs';
+import { templateSyntaxError } from '../config/error.js';
 
 /** The templates that ship with tayori (…/templates beside dist/ and src/). */
 export const builtinTemplatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
@@ -71,22 +72,41 @@ export class PageRenderer {
   private readonly presets = new Map<string, Template[]>();
 
   constructor(
-    templatesDir: string,
+    private readonly templatesDir: string,
     private readonly shared: SharedPageValues,
     private readonly options: { preset?: boolean } = {},
   ) {
     this.engine = pageEngine(templatesDir);
-    this.layout = this.engine.parseFileSync('layout.liquid');
-    this.form = this.engine.parseFileSync('subscribe-form.liquid');
+    this.layout = this.parse('layout.liquid');
+    this.form = this.parse('subscribe-form.liquid');
+  }
+
+  /** A syntax error is the site's to fix: a ConfigError naming the file and line (exit 2), not a crash. */
+  private parse(name: string): Template[] {
+    try {
+      return this.engine.parseFileSync(name);
+    } catch (error) {
+      throw templateSyntaxError(error, templateFile(this.templatesDir, name));
+    }
+  }
+
+  /** Parses `name` now (it is cached for render): a page template's errors surface before any page is written. */
+  prepare(name: string): void {
+    this.template(name);
+  }
+
+  private template(name: string): Template[] {
+    let template = this.templates.get(name);
+    if (!template) {
+      template = this.parse(name);
+      this.templates.set(name, template);
+    }
+    return template;
   }
 
   /** `context`: root and what the page's template and layout.liquid read besides the shared values. */
   render(name: string, context: Record<string, unknown> & { root: string }): string {
-    let template = this.templates.get(name);
-    if (!template) {
-      template = this.engine.parseFileSync(name);
-      this.templates.set(name, template);
-    }
+    const template = this.template(name);
     let form = this.forms.get(context.root);
     if (form === undefined) {
       form = this.engine.renderSync(this.form, { root: context.root, text: this.shared.text }) as string;

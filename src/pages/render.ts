@@ -77,7 +77,7 @@ function dateFormatter(config: Config): (date: Date) => string {
 export function renderPages(config: Config, posts: FullPost[], templatesDir: string): OutputFile[] {
   if (!config.site.pages) return [];
   const pageFiles = new PageFiles();
-  return [...renderPageFiles(config, posts.map((post) => ({ post, file: pageFiles.add(post) })), templatesDir)];
+  return [...renderPageFiles(new PageContext(config, templatesDir), posts.map((post) => ({ post, file: pageFiles.add(post) })))];
 }
 
 /** Page files handed out so far: two posts must not share one (a later one would overwrite the first). */
@@ -110,6 +110,10 @@ export class PageContext {
   ) {
     this.text = pageText(config.site.language);
     this.pages = new PageRenderer(templatesDir, { site: siteContext(config), text: this.text, feeds: feedUrls(config) }, { preset: true });
+    // Every template of a build parsed up front: a syntax error stops it (exit 2, file and line)
+    // before any page is written, on a page thread as on the main one.
+    this.pages.prepare('post.html.liquid');
+    this.pages.prepare('index.html.liquid');
     this.formatDate = dateFormatter(config);
   }
 
@@ -164,8 +168,7 @@ export function siteFiles(ctx: PageContext, latest: FullPost[]): OutputFile[] {
  * selectPublished decided it); the front page lists the first ones.
  * (The build renders large sites on several threads instead: build/page-threads.ts.)
  */
-export function* renderPageFiles(config: Config, pages: Iterable<{ post: FullPost; file: string }>, templatesDir: string): Generator<OutputFile> {
-  const ctx = new PageContext(config, templatesDir);
+export function* renderPageFiles(ctx: PageContext, pages: Iterable<{ post: FullPost; file: string }>): Generator<OutputFile> {
   const latest: FullPost[] = [];
   for (const { post, file } of pages) {
     if (latest.length < INDEX_POSTS) latest.push(post);

@@ -232,7 +232,8 @@ describe('tayori build (CLI)', () => {
   it('a page that fails on a thread fails the build as on the main thread: exit 1, the error named', () => {
     const templates = path.join(dir, 'broken-templates');
     cpSync(path.join(projectRoot, 'templates'), templates, { recursive: true });
-    writeFileSync(path.join(templates, 'post.html.liquid'), '<p>{{ post.title | no_such_filter }}</p>\n');
+    // Fails while a page renders (a syntax error is found before any page: the next test).
+    writeFileSync(path.join(templates, 'post.html.liquid'), '<p>{{ post.title }}{% include "no_such_partial.liquid" %}</p>\n');
     const file = path.join(dir, 'tayori.yaml');
     writeFileSync(
       file,
@@ -246,7 +247,34 @@ describe('tayori build (CLI)', () => {
     });
     for (const result of results) {
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/tayori: .*no_such_filter/);
+      expect(result.stderr).toMatch(/tayori: .*no_such_partial/);
+    }
+    configFile();
+  });
+
+  it('a Liquid syntax error in a page template is a configuration error: exit 2, file, line and fix, nothing written', () => {
+    const templates = path.join(dir, 'syntax-templates');
+    const file = path.join(dir, 'tayori.yaml');
+    const out = path.join(dir, 'syntax-out');
+    for (const name of ['layout.liquid', 'post.html.liquid', 'index.html.liquid']) {
+      rmSync(templates, { recursive: true, force: true });
+      cpSync(path.join(projectRoot, 'templates'), templates, { recursive: true });
+      writeFileSync(path.join(templates, name), '<main>\n{% if content %}\n{{ content | raw }}\n</main>\n');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8')
+          .replace('pages: false', 'pages: true')
+          .replace(/templates: .*/, `templates: ${JSON.stringify(templates)}`),
+      );
+      for (const threads of ['1', '2']) {
+        rmSync(path.join(dir, 'cache'), { recursive: true, force: true });
+        rmSync(out, { recursive: true, force: true });
+        const result = build('--now', NOW, '--threads', threads, '--out', out);
+        expect(result.stderr, `${name} --threads ${threads}`).toBe(`tayori: ${path.join(templates, name)}:2:1: tag {% if content %} not closed; fix the Liquid syntax\n`);
+        expect(result.code).toBe(2);
+        const written = existsSync(out) ? readdirSync(out, { recursive: true }) : [];
+        expect(written, 'nothing written').toEqual([]);
+      }
     }
     configFile();
   });

@@ -94,7 +94,7 @@ describe('PageThreads', () => {
     const threads = new PageThreads(2, { config, templatesDir: badTemplates, outDir });
     try {
       jobs.forEach((job) => threads.add(job));
-      await expect(threads.finish()).rejects.toThrow(/invalid value expression.*layout\.liquid/);
+      await expect(threads.finish()).rejects.toThrow(/layout\.liquid:1:6: invalid value expression/);
     } finally {
       await threads.close();
     }

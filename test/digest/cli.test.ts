@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { openDb } from '../../src/store/db.js';
 import { addSubscriber } from '../../src/store/subscribers.js';
@@ -29,8 +30,8 @@ mail:
   retryDelay: 0.01
 `;
 
-function ledgerRows(): { digests: number; deliveries: number } {
-  const db = openDb(dbFile);
+function ledgerRows(file = dbFile): { digests: number; deliveries: number } {
+  const db = openDb(file);
   try {
     const digests = (db.prepare('SELECT COUNT(*) AS n FROM digests').get() as { n: number }).n;
     const deliveries = (db.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number }).n;
@@ -40,8 +41,28 @@ function ledgerRows(): { digests: number; deliveries: number } {
   }
 }
 
-const tayori = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-  runCliAsync([...args, '--config', 'config/tayori.yaml'], { cwd: temp.dir, env: { ...env, ...extraEnv } });
+const tayori = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, configFile = 'config/tayori.yaml') =>
+  runCliAsync([...args, '--config', configFile], { cwd: temp.dir, env: { ...env, ...extraEnv } });
+
+/** A store of its own with `n` active subscribers, for runs that must leave the shared one alone. */
+function freshStore(name: string, n = 3): string {
+  const file = path.join(temp.dir, `store/${name}.sqlite`);
+  const db = openDb(file);
+  for (let i = 0; i < n; i++) addSubscriber(db, { email: `fresh${i}@example.org`, source: 'cli', status: 'active' }, new Date(NOW));
+  db.close();
+  return file;
+}
+
+/** A port nothing listens on (taken, then given back). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const NO_STACK = /\n\s+at /;
 
 beforeAll(async () => {
   temp = tempDir('tayori-digest-cli-');
@@ -138,5 +159,124 @@ describe('tayori digest (built CLI)', () => {
     const result = await tayori(['digest', 'send', '--dry-run', '--to', 'x@example.org']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--dry-run and --to/);
+  });
+
+  it('send --to takes exactly one valid address, checked as `subscribers add` checks it: exit 2, nothing sent', async () => {
+    const before = smtp.received.length;
+    const outbox = path.join(temp.dir, 'outbox');
+    const emlCount = () => (existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0);
+    const files = emlCount();
+    for (const [to, reason] of [
+      ['notanaddress', /the address has no "@"/],
+      // A list would mail the test copy, with its dummy unsubscribe link, to a real subscriber.
+      ['editor@example.org, reader0@example.org', /a space/],
+      ['editor@example.org,reader0@example.org', /more than one "@"/],
+    ] as const) {
+      for (const smtpUrl of [smtp.url, '']) {
+        const result = await tayori(['digest', 'send', '--to', to, '--now', NOW], { SMTP_URL: smtpUrl });
+        expect(result.code, `${to} ${smtpUrl}`).toBe(2);
+        expect(result.stderr).toMatch(new RegExp(`^tayori: --to: ${JSON.stringify(to).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not one valid e-mail address: `));
+        expect(result.stderr).toMatch(reason);
+        expect(result.stderr).toMatch(/give a single address/);
+        expect(result.stderr).not.toMatch(NO_STACK);
+        expect(result.stdout).not.toContain('Test digest sent');
+      }
+    }
+    expect(smtp.received.length).toBe(before);
+    expect(emlCount()).toBe(files);
+  });
+
+  it('bad SMTP_URL, DKIM_PRIVATE_KEY without mail.dkim: exit 2, one line naming the variable and the fix, no stack trace', async () => {
+    const store = freshStore('config-errors');
+    const cases: [NodeJS.ProcessEnv, RegExp][] = [
+      [{ SMTP_URL: 'http://x' }, /^tayori: SMTP_URL: scheme http: is not supported; use smtp:\/\/ .* or smtps:\/\/ .*\n$/],
+      [{ SMTP_URL: 'smtp://u:p@127.0.0.1:99999' }, /^tayori: SMTP_URL: got "smtp:\/\/\*\*\*@127\.0\.0\.1:99999", expected smtp:\/\/user:pass@host:587 .*\n$/],
+      [{ DKIM_PRIVATE_KEY: 'x' }, /^tayori: DKIM_PRIVATE_KEY is set but config mail\.dkim .* add mail\.dkim: .*\n$/],
+    ];
+    for (const [extra, message] of cases) {
+      for (const args of [['digest', 'send'], ['digest', 'send', '--to', 'editor@example.org']]) {
+        const result = await tayori([...args, '--now', NOW], { TAYORI_DB: store, ...extra });
+        expect(result.stderr, `${JSON.stringify(extra)} ${args.join(' ')}`).toMatch(message);
+        expect(result.code).toBe(2);
+      }
+    }
+    expect(ledgerRows(store)).toEqual({ digests: 0, deliveries: 0 });
+  });
+
+  it('a Liquid syntax error in a digest template or digest.subject: exit 2 with file, line and fix; preview and send alike', async () => {
+    const store = freshStore('template-errors');
+    const templates = path.join(temp.dir, 'templates');
+    mkdirSync(templates, { recursive: true });
+    try {
+      writeFileSync(path.join(templates, 'digest.html.liquid'), '<p>ok</p>\n<p>{{ site.title </p>\n');
+      for (const args of [['digest', 'preview', '--out', 'pv-broken'], ['digest', 'send'], ['digest', 'send', '--dry-run']]) {
+        const result = await tayori([...args, '--now', NOW], { TAYORI_DB: store });
+        expect(result.stderr, args.join(' ')).toBe(`tayori: ${path.join(templates, 'digest.html.liquid')}:2:4: output "{{ site.title </p>\\n" not closed; fix the Liquid syntax\n`);
+        expect(result.code).toBe(2);
+      }
+      rmSync(path.join(templates, 'digest.html.liquid'));
+      writeFileSync(path.join(templates, 'digest.txt.liquid'), '{{ site.title }}\n{% for post in posts %}\n{{ post.title }}\n');
+      const text = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: store });
+      expect(text.stderr).toMatch(/^tayori: .*digest\.txt\.liquid:2:1: tag \{% for post in posts %\} not closed; fix the Liquid syntax\n$/);
+      expect(text.code).toBe(2);
+    } finally {
+      rmSync(templates, { recursive: true, force: true });
+    }
+    writeFileSync(path.join(temp.dir, 'config/bad-subject.yaml'), CONFIG.replace('digest:\n', 'digest:\n  subject: "{{ site.title | no_such_filter }}"\n'));
+    for (const args of [['digest', 'preview', '--out', 'pv-broken'], ['digest', 'send']]) {
+      const result = await tayori([...args, '--now', NOW], { TAYORI_DB: store }, 'config/bad-subject.yaml');
+      expect(result.stderr).toBe('tayori: config key digest.subject (line 1, column 1): undefined filter: no_such_filter; fix the Liquid syntax\n');
+      expect(result.code).toBe(2);
+    }
+    expect(ledgerRows(store)).toEqual({ digests: 0, deliveries: 0 });
+    expect(existsSync(path.join(temp.dir, 'pv-broken'))).toBe(false);
+  });
+
+  it('a run the mail server stops says "not finished" first, with the counts, the reason and the rerun; exit 1', async () => {
+    const unreachable = freshStore('unreachable');
+    const down = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: unreachable, SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` });
+    expect(down.code).toBe(1);
+    expect(down.stdout).not.toMatch(/^Sent digest/m);
+    expect(down.stdout).toMatch(/^Digest #1 not finished \(3 post\(s\)\): たより手帖/m);
+    expect(down.stdout).toMatch(/sent 0, retried \d+, failed 0, bounced 0, skipped 0, remaining 3;/);
+    expect(down.stderr).toMatch(/^tayori: digest #1 not finished, 3 still queued: the mail server is unreachable \(.*ECONNREFUSED.*\).*rerun `tayori digest send` to resume\n$/);
+
+    const refusing = await startTestSmtp({ refuseLogin: true });
+    try {
+      const store = freshStore('refused-login');
+      const refused = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: store, SMTP_URL: `smtp://u:wrong@127.0.0.1:${refusing.port}` });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/^Digest #1 not finished \(3 post\(s\)\)/m);
+      expect(refused.stdout).toMatch(/sent 0, .*remaining 3;/);
+      expect(refused.stderr).toMatch(/^tayori: digest #1 not finished, 3 still queued: .*login.*fix SMTP_URL .*rerun `tayori digest send`/);
+      // Resumed against a working server: the heading says so, and the run finishes.
+      const resumed = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: store });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toMatch(/^Resumed digest #1 \(3 post\(s\)\)/m);
+      expect(refusing.received.length).toBe(0);
+    } finally {
+      await refusing.close();
+    }
+    smtp.received.length = 0;
+  });
+
+  it('smtps:// to a server without TLS is a configuration error with the fix, not "unreachable"; the run stops at once', async () => {
+    const store = freshStore('tls');
+    const url = `smtps://127.0.0.1:${smtp.port}`;
+    const started = Date.now();
+    const result = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: store, SMTP_URL: url });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Digest #1 not finished/m);
+    expect(result.stderr).not.toMatch(/unreachable/);
+    expect(result.stderr).toMatch(/TLS handshake with the mail server failed \(ERR_SSL_WRONG_VERSION_NUMBER: wrong version number\)/);
+    expect(result.stderr).toMatch(/smtps:\/\/ is for a port that speaks TLS from the start \(usually 465\).*needs smtp:\/\/, which upgrades with STARTTLS/);
+    expect(result.stdout).toMatch(/retried 0,/); // stopped at the first answer, no backing off
+    expect(Date.now() - started).toBeLessThan(15_000);
+
+    const test = await tayori(['digest', 'send', '--to', 'editor@example.org', '--now', NOW], { TAYORI_DB: store, SMTP_URL: url });
+    expect(test.code).toBe(1);
+    expect(test.stderr).toMatch(/^tayori: test digest to editor@example\.org not sent: TLS handshake with the mail server failed .*smtp:\/\/.*\n$/);
+    expect(test.stderr).not.toMatch(NO_STACK);
+    expect(smtp.received.length).toBe(0);
   });
 });

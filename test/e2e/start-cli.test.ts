@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,28 @@ describe('tayori start: usage errors', () => {
       expect(result.stderr).toContain(`127.0.0.1:${port} is in use`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('a configuration error in the environment or a template ends start-up with exit 2, one line, before the port opens', async () => {
+    const file = config('cfg-errors.yaml', '0 9 * * 1');
+    const cases: [NodeJS.ProcessEnv, string, RegExp][] = [
+      [{ SMTP_URL: 'http://x' }, '', /^tayori: SMTP_URL: scheme http: is not supported; use smtp:\/\/ .*\n$/],
+      [{ DKIM_PRIVATE_KEY: 'x' }, '', /^tayori: DKIM_PRIVATE_KEY is set but config mail\.dkim .*\n$/],
+      [{}, 'post.html.liquid', /^tayori: .*\/templates\/post\.html\.liquid:2:1: tag \{% if post %\} not closed; fix the Liquid syntax\n$/],
+      [{}, 'digest.txt.liquid', /^tayori: .*\/templates\/digest\.txt\.liquid:2:1: tag \{% if post %\} not closed; fix the Liquid syntax\n$/],
+    ];
+    for (const [env, template, message] of cases) {
+      const templates = path.join(temp.dir, 'templates');
+      rmSync(templates, { recursive: true, force: true });
+      if (template) {
+        mkdirSync(templates, { recursive: true });
+        writeFileSync(path.join(templates, template), '<p>\n{% if post %}\n');
+      }
+      const result = await runCliAsync(['start', '--config', file, '--port', '0'], { cwd: temp.dir, env: { SMTP_URL: '', DKIM_PRIVATE_KEY: '', ...env } });
+      expect(result.stderr, JSON.stringify(env) + template).toMatch(message);
+      expect(result.code).toBe(2);
+      expect(result.stdout).not.toContain('http.listening');
     }
   });
 

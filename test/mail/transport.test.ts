@@ -4,8 +4,8 @@ import { prepareMime } from '../../src/digest/mime.js';
 import { UNSUBSCRIBE_MARKER } from '../../src/digest/render.js';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
-import { classify, createMailer, DKIM_HEADER_FIELDS, type OutgoingMessage } from '../../src/mail/transport.js';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { classify, createMailer, DKIM_HEADER_FIELDS, MailError, type OutgoingMessage } from '../../src/mail/transport.js';
 import { mailCheck } from '../helpers/checkers.js';
 import { tempDir } from '../helpers/paths.js';
 import { startTestSmtp } from './smtp.js';
@@ -117,6 +117,8 @@ describe('DKIM', () => {
   it('refuses DKIM_PRIVATE_KEY without mail.dkim in the config, naming the fix', () => {
     const plain = parseConfig({ site: { title: 'T', url: 'https://e.com/', author: 'a' } });
     expect(() => createMailer(plain, { DKIM_PRIVATE_KEY: 'x' }, temp.dir)).toThrow(/mail\.dkim/);
+    // The CLI's configuration error (exit 2, no stack trace), not a crash.
+    expect(() => createMailer(plain, { DKIM_PRIVATE_KEY: 'x' }, temp.dir)).toThrow(ConfigError);
   });
 });
 
@@ -132,8 +134,38 @@ describe('classify', () => {
     expect(classify({ code: 'ETIMEDOUT' })).toBe('unavailable');
   });
 
-  it('SMTP_URL with another scheme is refused with the expected form', () => {
+  it('a TLS handshake or certificate failure under a socket error is configuration (fatal), a refused connection is not', () => {
+    // nodemailer keeps the system or OpenSSL code as originalCode under its own ESOCKET.
+    expect(classify({ code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', command: 'CONN' })).toBe('fatal');
+    expect(classify({ code: 'ESOCKET', originalCode: 'ERR_SSL_PACKET_LENGTH_TOO_LONG', command: 'CONN' })).toBe('fatal');
+    expect(classify({ code: 'ESOCKET', originalCode: 'CERT_HAS_EXPIRED', command: 'CONN' })).toBe('fatal');
+    expect(classify({ code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', command: 'CONN' })).toBe('fatal');
+    expect(classify({ code: 'ESOCKET', originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', command: 'CONN' })).toBe('fatal');
+    expect(classify({ code: 'ESOCKET', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID', command: 'CONN' })).toBe('fatal');
+    expect(classify({ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' })).toBe('unavailable');
+    expect(classify({ code: 'ESOCKET', originalCode: 'ECONNRESET', command: 'CONN' })).toBe('unavailable');
+  });
+
+  it('smtps:// to a real server without TLS fails as configuration, with the reason and the smtp:// / port fix', async () => {
+    const smtp = await startTestSmtp(); // plain text only (no TLS, no STARTTLS)
+    const mailer = createMailer(config, { SMTP_URL: `smtps://127.0.0.1:${smtp.port}` }, temp.dir);
+    try {
+      const error = await mailer.send(message('r1@example.org', 1)).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(MailError);
+      expect((error as MailError).kind).toBe('fatal');
+      expect(classify(error)).toBe('fatal');
+      expect((error as MailError).message).toMatch(/^TLS handshake with the mail server failed \(ERR_SSL_WRONG_VERSION_NUMBER: wrong version number\): smtps:\/\/ is for a port that speaks TLS from the start \(usually 465\); .*\(port 587 or 25\), SMTP_URL needs smtp:\/\//);
+      expect(smtp.received.length).toBe(0);
+    } finally {
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  it('SMTP_URL with another scheme, or that is not a URL, is refused with the expected form (a ConfigError)', () => {
     expect(() => createMailer(config, { SMTP_URL: 'http://x' }, temp.dir)).toThrow(/smtp:\/\/ .*smtps:\/\//);
+    expect(() => createMailer(config, { SMTP_URL: 'http://x' }, temp.dir)).toThrow(ConfigError);
+    expect(() => createMailer(config, { SMTP_URL: 'smtp://u:p@127.0.0.1:99999' }, temp.dir)).toThrow(ConfigError);
   });
 });
 
