@@ -167,7 +167,10 @@ export class PageThreads {
 
   async close(): Promise<void> {
     this.waiting = undefined;
-    await Promise.all(this.threads.map((thread) => thread.worker.removeAllListeners().terminate()));
+    // An error a thread reports while it stops (a template it failed to parse, as the main
+    // thread did) is already the build's error; without a listener it would crash the process.
+    const ignore = (): void => {};
+    await Promise.all(this.threads.map((thread) => thread.worker.removeAllListeners().on('error', ignore).terminate()));
   }
 
   /** Tops up every thread to `batchesAhead` batches, while whole batches (or, draining, any pages) are queued. */
