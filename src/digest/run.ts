@@ -309,7 +309,27 @@ async function runLocked(
   const retryDelayMs = config.mail.retryDelay * 1000;
   let stopReason: string | undefined;
   let unavailableStreak = 0;
-  let rejectedStreak = 0;
+  // Refusals of the message itself (5xx after the data) not judged yet. One refusal may be about
+  // its recipient (their mailbox's size limit), several in a row are about the content, which
+  // goes to everyone, and then nobody is to blame. Which it was is known only by what comes next,
+  // so until then the delivery stays `sending` in the ledger (the server refused it: a crash that
+  // sends it again makes no second copy): a later accepted message makes them `failed`; a stop
+  // for refusals puts them back to `queued` with no attempt counted, so the rerun reaches them.
+  let refused: Array<{ deliveryId: number; text: string }> = [];
+  let refusalStop = false;
+  const failRefused = () => {
+    for (const { deliveryId, text } of refused) {
+      record(() => markFailed(db, deliveryId, text, clock(), { bounce: false }));
+      counts.queued--, counts.failed++, run.failed++;
+    }
+    refused = [];
+  };
+  const requeueRefused = () => {
+    for (const { deliveryId, text } of refused) {
+      record(() => markRetry(db, deliveryId, text, clock(), clock(), { countAttempt: false }));
+    }
+    refused = [];
+  };
 
   const progress = () =>
     opts.onProgress?.({
@@ -362,7 +382,8 @@ async function runLocked(
       record(() => markSent(db, claimed.deliveryId, result, clock()));
       counts.queued--, counts.sent++, run.sent++;
       unavailableStreak = 0;
-      rejectedStreak = 0;
+      // The server takes this content: the refusals before it were about their recipients.
+      if (!refusalStop) failRefused();
     } catch (error) {
       const kind = classify(error);
       const text = error instanceof Error ? error.message : String(error);
@@ -371,12 +392,15 @@ async function runLocked(
         counts.queued--, counts.failed++, run.failed++, run.bounced++;
         unavailableStreak = 0;
       } else if (kind === 'rejected') {
-        // The message, not the address: fail this delivery without bouncing the subscriber, and
-        // stop when it keeps happening, since the same content goes to everyone.
-        record(() => markFailed(db, claimed.deliveryId, text, clock(), { bounce: false }));
-        counts.queued--, counts.failed++, run.failed++;
-        if (++rejectedStreak >= REJECTED_STREAK_LIMIT) {
-          stopReason ??= `the mail server refused the message itself ${rejectedStreak} times in a row (${text}); check its size and content, then rerun \`tayori digest send\``;
+        // The message, not the address: never a bounce. Held until judged (see `refused`); the
+        // run stops when it keeps happening, since the same content goes to everyone.
+        refused.push({ deliveryId: claimed.deliveryId, text });
+        if (refusalStop) {
+          requeueRefused(); // in flight when the run stopped for refusals: refused for the same reason
+        } else if (refused.length >= REJECTED_STREAK_LIMIT) {
+          refusalStop = true;
+          stopReason ??= `the mail server refused the message itself ${refused.length} times in a row (${text}); nobody was marked failed for it: check the digest's size and content (or the server), then rerun \`tayori digest send\``;
+          requeueRefused();
         }
       } else if (kind === 'temporary') {
         unavailableStreak = 0;
@@ -444,6 +468,11 @@ async function runLocked(
       // A busy or full store: the results stay pending for the flush below, once all are in.
     }
   }
+  // Refusals still unjudged: with nothing left to send they were about their recipients (fewer
+  // than REJECTED_STREAK_LIMIT in a row, the digest finishes); a run stopped for another reason
+  // (a signal, an outage, an error) leaves them to the next run to judge.
+  if (stopReason !== undefined || loopError !== undefined) requeueRefused();
+  else failRefused();
   flushAndClaim(0);
   if (loopError !== undefined) throw loopError;
   progress();
