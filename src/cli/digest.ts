@@ -216,6 +216,10 @@ async function realSend(context: CommandContext, s: Awaited<ReturnType<typeof se
       process.stdout.write(`No new posts since ${fmtDate(summary.periodStart!)}: no digest sent.\n`);
       return;
     }
+    if (summary.status === 'no-subscribers') {
+      process.stdout.write(`No active subscribers: nothing sent; the ${summary.posts} new post(s) wait for the next send.\n`);
+      return;
+    }
     if (summary.status === 'already-sent') {
       process.stdout.write(`Digest ${summary.key} was already sent (#${summary.digestId}); nothing to do.\n`);
       return;

@@ -52,8 +52,12 @@ export interface Progress {
 }
 
 export interface DigestSummary {
-  /** sent: every delivery is final; incomplete: some still queued (outage, abort); no-posts / already-sent: nothing to do. */
-  status: 'sent' | 'incomplete' | 'no-posts' | 'already-sent';
+  /**
+   * sent: every delivery is final; incomplete: some still queued (outage, abort); no-posts /
+   * already-sent: nothing to do; no-subscribers: new posts but nobody active, so no digest was
+   * planned and the posts stay new for the next send (`posts` counts them).
+   */
+  status: 'sent' | 'incomplete' | 'no-posts' | 'already-sent' | 'no-subscribers';
   digestId?: number;
   key?: string;
   subject?: string;
@@ -292,11 +296,17 @@ async function runLocked(
     const skipReason = (categories: string[]) =>
       renderer.forCategories(categories) ? undefined : `no post in the subscriber's categories (${categories.join(', ')})`;
     const whole = renderer.forCategories([]);
-    digest = planDigest(
+    const planned = planDigest(
       db,
       { key, periodStart: draft.period.start, periodEnd: draft.period.end, postIds: draft.posts.map((p) => p.id), subject: whole?.subject ?? '', skipReason },
       clock(),
-    ).digest;
+    );
+    if (!planned) {
+      // Nobody to send to (a new site's first week, every subscriber still pending): no digest,
+      // so the posts are not used up and go to the first subscribers in the next send.
+      return empty('no-subscribers', { posts: draft.posts.length, periodStart: draft.period.start.toISOString(), periodEnd: draft.period.end.toISOString() });
+    }
+    digest = planned.digest;
   }
 
   const recovered = recoverInFlight(db, digest.id, clock());

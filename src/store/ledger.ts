@@ -160,12 +160,16 @@ export interface DigestPlan {
 /**
  * Plan step: the digest row, its posts in sent_posts and one delivery per active subscriber, in
  * one transaction. A key that is already planned returns that digest untouched (planning twice is a no-op).
+ * With no active subscriber nothing is written and the result is undefined: a digest to nobody
+ * would still put its posts in sent_posts, and they would never reach the first subscribers.
+ * (Checked in the same transaction as the inserts, so a list emptied meanwhile can't slip through.)
  */
-export function planDigest(db: Db, plan: DigestPlan, now: Date): { digest: DigestRecord; created: boolean } {
+export function planDigest(db: Db, plan: DigestPlan, now: Date): { digest: DigestRecord; created: boolean } | undefined {
   return db
     .transaction(() => {
       const existing = findDigestByKey(db, plan.key);
       if (existing) return { digest: existing, created: false };
+      if (!sql(db, "SELECT 1 FROM subscribers WHERE status = 'active' LIMIT 1").get()) return undefined;
       const iso = now.toISOString();
       const { lastInsertRowid } = sql(db, 
           `INSERT INTO digests (key, period_start, period_end, post_ids, subject, status, created_at)

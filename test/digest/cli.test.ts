@@ -119,6 +119,24 @@ describe('tayori digest (built CLI)', () => {
     smtp.received.length = 0;
   });
 
+  it('send with no active subscriber says so, exits 0 and leaves the ledger empty', async () => {
+    const emptyDb = path.join(temp.dir, 'store/empty.sqlite');
+    const db = openDb(emptyDb);
+    addSubscriber(db, { email: 'pending@example.org', source: 'web', status: 'pending' }, new Date(NOW));
+    db.close();
+    const result = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: emptyDb });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^No active subscribers: nothing sent; the 3 new post\(s\) wait for the next send\.$/m);
+    expect(result.stdout).not.toMatch(/Sent digest/);
+    const after = openDb(emptyDb);
+    const digests = (after.prepare('SELECT COUNT(*) AS n FROM digests').get() as { n: number }).n;
+    const sentPosts = (after.prepare('SELECT COUNT(*) AS n FROM sent_posts').get() as { n: number }).n;
+    after.close();
+    expect([digests, sentPosts]).toEqual([0, 0]);
+    expect(smtp.received.length).toBe(0);
+  });
+
   it('send delivers to every active subscriber with a summary; the next run has nothing new; status shows it', async () => {
     const result = await tayori(['digest', 'send', '--now', NOW]);
     expect(result.stderr).toBe('');

@@ -6,7 +6,7 @@ import { acquireLock } from '../../src/store/locks.js';
 import { createMailer, type Mailer } from '../../src/mail/transport.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { deliveryCounts, listDigests } from '../../src/store/ledger.js';
-import { findSubscriberById, setSubscriberStatus } from '../../src/store/subscribers.js';
+import { addSubscriber, findSubscriberById, setSubscriberStatus } from '../../src/store/subscribers.js';
 import { escapeAttribute } from '../../src/digest/render.js';
 import { mailCheck } from '../helpers/checkers.js';
 import { expectFormattingKept, expectNothingHostile, HOSTILE_TITLE, linkStyle, linkTags, writeHostilePost } from '../helpers/hostile-excerpt.js';
@@ -127,6 +127,25 @@ describe('sendDigest through a real SMTP server', () => {
     writePost(postsDir, '2026-11-16-extra.md', { title: 'extra', date: '2026-11-16 08:00:00 +0900' }, 'x\n');
     expect((await send(config, MONDAY, { key: `manual:${MONDAY.toISOString()}` })).status).toBe('already-sent');
     expect(smtp.received.length).toBe(2);
+  });
+
+  it('no active subscriber (pending, unsubscribed): no digest is planned and the posts stay new for the first real one', async () => {
+    const config = digestConfig();
+    await setup(config);
+    addSubscriber(db, { email: 'pending@example.org', source: 'web', status: 'pending' }, MONDAY);
+    addSubscriber(db, { email: 'gone@example.org', source: 'cli', status: 'unsubscribed' }, MONDAY);
+    const empty = await send(config);
+    expect(empty).toMatchObject({ status: 'no-subscribers', posts: 3, sent: 0, recipients: 0 });
+    expect(empty.digestId).toBeUndefined();
+    const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect([count('digests'), count('sent_posts'), count('deliveries')]).toEqual([0, 0, 0]);
+    expect(smtp.received.length).toBe(0);
+
+    // The first subscribers confirm: the same week's posts go to them.
+    addActive(db, 2, MONDAY);
+    const first = await send(config, new Date(MONDAY.getTime() + 3600_000));
+    expect(first).toMatchObject({ status: 'sent', posts: 3, sent: 2 });
+    expect(smtp.received.map((r) => r.rcptTo[0]).sort()).toEqual(['reader0@example.org', 'reader1@example.org']);
   });
 
   it('a post added late with an older date goes out once, in the next digest', async () => {
