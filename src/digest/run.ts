@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { FullPost, Post } from '../content/post.js';
 import type { Db } from '../store/db.js';
@@ -107,6 +108,11 @@ export interface SendDigestOptions {
   resumeAbandoned?: boolean;
   /** How `sleep` waits (tests may shorten); default setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * The real time, for the send lock's lease only (store/locks.ts: other processes compare it
+   * with theirs, so never `now`, which may be a simulated --now). Default: systemClock.
+   */
+  wallClock?: Clock;
 }
 
 export const SEND_LOCK = 'digest-send';
@@ -252,15 +258,16 @@ export async function sendDigest(opts: SendDigestOptions): Promise<DigestSummary
   // A running clock from `now`: retry times advance in real time even with a fixed --now.
   const clock = () => new Date(opts.now.getTime() + (performance.now() - started));
   const sleep = opts.sleep ?? defaultSleep;
+  const wallClock = opts.wallClock ?? systemClock;
   const owner = { id: randomBytes(9).toString('base64url'), pid: process.pid, host: hostname() };
-  const lock = acquireLock(db, SEND_LOCK, owner, clock(), LOCK_LEASE_MS, pidIsGone);
+  const lock = acquireLock(db, SEND_LOCK, owner, wallClock(), LOCK_LEASE_MS, pidIsGone);
   if (!lock.acquired) {
     throw new SendLockedError(
       `another tayori process (pid ${lock.holder.pid} on ${lock.holder.host}) is sending a digest; wait for it to finish, or stop it and rerun`,
     );
   }
   try {
-    return await runLocked(opts, clock, sleep, started, owner.id);
+    return await runLocked(opts, clock, sleep, started, owner.id, wallClock);
   } finally {
     releaseLock(db, SEND_LOCK, owner.id);
   }
@@ -272,6 +279,7 @@ async function runLocked(
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
   started: number,
   ownerId: string,
+  wallClock: Clock,
 ): Promise<DigestSummary> {
   const { config, db, mailer, now } = opts;
   const key = opts.key ?? `manual:${now.toISOString()}`;
@@ -443,7 +451,7 @@ async function runLocked(
   // over and re-send what is in flight here. A lost lease stops this run from claiming more.
   const heartbeat = setInterval(() => {
     try {
-      if (!renewLock(db, SEND_LOCK, ownerId, clock(), LOCK_LEASE_MS)) {
+      if (!renewLock(db, SEND_LOCK, ownerId, wallClock(), LOCK_LEASE_MS)) {
         stopReason ??= 'another process took over the send lock; this run stops claiming';
       }
     } catch {

@@ -3,7 +3,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import { watch, type FSWatcher } from 'chokidar';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import {
@@ -59,6 +59,11 @@ export interface SchedulerOptions {
   rootCheckMs?: number;
   leaseMs?: number;
   heartbeatMs?: number;
+  /**
+   * The real time, for the lock's lease only (default systemClock). Not `clock`: that one may
+   * run from a --now, and a lease is compared with other processes' (store/locks.ts).
+   */
+  wallClock?: Clock;
   owner?: LockOwner;
   /** Decides that a lock holder is dead (default: same host and its pid is not running). */
   holderIsGone?: (holder: LockHolder) => boolean;
@@ -98,6 +103,7 @@ export class Scheduler {
   private readonly matcher: CronMatcher;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
+  private readonly wallClock: Clock;
   private leader = false;
   private stopped = false;
   private running: Promise<DueResult> | undefined;
@@ -129,6 +135,7 @@ export class Scheduler {
     this.matcher = cronMatcher(options.config.digest.schedule, options.config.site.timezone);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.wallClock = options.wallClock ?? systemClock;
     this.owner = options.owner ?? { id: randomBytes(8).toString('hex'), pid: process.pid, host: os.hostname() };
   }
 
@@ -173,7 +180,7 @@ export class Scheduler {
       this.watchPosts(this.options.postsDir);
       this.rootCheck = setInterval(() => this.checkPostsRoot(this.options.postsDir!), this.options.rootCheckMs ?? 5000);
     }
-    this.tryLead(clock());
+    this.tryLead();
     this.options.log('info', 'scheduler.started', {
       schedule: config.digest.schedule,
       timezone: config.site.timezone,
@@ -244,9 +251,9 @@ export class Scheduler {
   }
 
   /** Takes the lock when it is free or its holder is gone; logs a change of role. */
-  private tryLead(now: Date): void {
+  private tryLead(): void {
     if (this.stopped) return;
-    const result = acquireLock(this.options.db, DIGEST_LOCK, this.owner, now, this.leaseMs, this.options.holderIsGone ?? defaultHolderIsGone);
+    const result = acquireLock(this.options.db, DIGEST_LOCK, this.owner, this.wallClock(), this.leaseMs, this.options.holderIsGone ?? defaultHolderIsGone);
     if (result.acquired) {
       if (!this.leader) {
         this.options.log('info', 'scheduler.lock-acquired', result.tookOverFrom ? { tookOverFrom: { pid: result.tookOverFrom.pid, host: result.tookOverFrom.host } } : {});
@@ -268,7 +275,7 @@ export class Scheduler {
     const now = this.options.clock();
     try {
       if (this.leader) {
-        if (!renewLock(this.options.db, DIGEST_LOCK, this.owner.id, now, this.leaseMs)) {
+        if (!renewLock(this.options.db, DIGEST_LOCK, this.owner.id, this.wallClock(), this.leaseMs)) {
           this.leader = false;
           this.options.log('warn', 'scheduler.lock-lost', {});
         } else {
@@ -276,7 +283,7 @@ export class Scheduler {
         }
       } else {
         const wasLeader = this.leader;
-        this.tryLead(now);
+        this.tryLead();
         // Took over from a dead sender: it may have left a due time unsent.
         if (!wasLeader && this.leader) void this.runDueDigest(now);
       }
@@ -317,7 +324,7 @@ export class Scheduler {
   private async checkDue(now: Date): Promise<DueResult> {
     const { db, config, log } = this.options;
     // Renew (or take) the lease before acting: a holder paused past its lease may have lost it.
-    this.tryLead(now);
+    this.tryLead();
     if (!this.leader) return { action: 'not-leader' };
     // A send cut short (crash, kill -9, shutdown) is resumed: the ledger skips who got it.
     let last: DueResult = { action: 'none' };

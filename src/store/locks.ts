@@ -7,6 +7,12 @@ import type { Db } from './db.js';
  * take a lock whose lease has expired, or whose holder the caller proves gone (same host, pid
  * no longer running). All decisions run in an IMMEDIATE transaction, so two processes that
  * race for a free lock can't both win.
+ *
+ * Every time given here (`wallNow`) must be the real time (clock.ts `systemClock`), never a
+ * simulated `--now`: leases are compared across processes, and a sender whose clock says last
+ * week would look expired to one on the real clock, which would take over its live send and
+ * mail its messages in flight a second time (and one whose clock says next year would never
+ * let go). `--now` only picks posts and dates messages.
  */
 export interface LockOwner {
   /** Unique per process run (random), so a restarted process with a recycled pid is not "us". */
@@ -45,14 +51,14 @@ export function acquireLock(
   db: Db,
   name: string,
   owner: LockOwner,
-  now: Date,
+  wallNow: Date,
   leaseMs: number,
   holderIsGone: (holder: LockHolder) => boolean = () => false,
 ): AcquireResult {
   return db.transaction((): AcquireResult => {
     const current = readLock(db, name);
-    const iso = now.toISOString();
-    const expires = new Date(now.getTime() + leaseMs).toISOString();
+    const iso = wallNow.toISOString();
+    const expires = new Date(wallNow.getTime() + leaseMs).toISOString();
     if (current && current.id !== owner.id && current.expiresAt > iso && !holderIsGone(current)) {
       return { acquired: false, holder: current };
     }
@@ -68,10 +74,10 @@ export function acquireLock(
 }
 
 /** Extends the lease. False when the lock is no longer ours (expired and taken by another process). */
-export function renewLock(db: Db, name: string, ownerId: string, now: Date, leaseMs: number): boolean {
+export function renewLock(db: Db, name: string, ownerId: string, wallNow: Date, leaseMs: number): boolean {
   const result = db
     .prepare('UPDATE scheduler_locks SET heartbeat_at = ?, expires_at = ? WHERE name = ? AND owner = ?')
-    .run(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), name, ownerId);
+    .run(wallNow.toISOString(), new Date(wallNow.getTime() + leaseMs).toISOString(), name, ownerId);
   return result.changes === 1;
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
+import { systemClock } from '../../src/clock.js';
 import path from 'node:path';
 import type { Config } from '../../src/config/schema.js';
 import type { Progress } from '../../src/digest/run.js';
@@ -125,7 +126,7 @@ describe('sendDigestOnThread', () => {
     smtp = await startTestSmtp();
     addActive(db, 1, MONDAY);
     const holder = { id: 'other', pid: process.pid, host: hostname() };
-    acquireLock(db, SEND_LOCK, holder, MONDAY, 60_000);
+    acquireLock(db, SEND_LOCK, holder, systemClock(), 60_000); // leases run on the real clock
     const failed = sendDigestOnThread(job(config, { SMTP_URL: smtp.url }));
     await expect(failed).rejects.toMatchObject({ name: 'SendLockedError', message: expect.stringMatching(/another tayori process .* is sending a digest/) });
     releaseLock(db, SEND_LOCK, holder.id);

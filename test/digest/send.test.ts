@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../src/config/schema.js';
 import { RateLimiter, SEND_LOCK, sendDigest } from '../../src/digest/run.js';
 import { acquireLock } from '../../src/store/locks.js';
+import { systemClock } from '../../src/clock.js';
 import { createMailer, type Mailer } from '../../src/mail/transport.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { deliveryCounts, listDigests } from '../../src/store/ledger.js';
@@ -360,12 +361,35 @@ describe('sendDigest through a real SMTP server', () => {
     expect(smtp.received.length).toBe(20);
   });
 
+  it('the send lock runs on the real clock: a send on the real clock does not take over a live one started with --now', async () => {
+    const config = digestConfig({ mail: { connections: 2 } });
+    await setup(config, { dataDelayMs: 40 });
+    addActive(db, 20, MONDAY);
+    // A: `tayori digest send --now <last Monday>`, slow server.
+    const a = send(config, MONDAY);
+    await smtp.waitFor(4);
+    // B: `tayori digest send` a moment later, no --now, its own connection and mailer.
+    const dbB = openDb(path.join(temp.dir, 'tayori.sqlite'));
+    const mailerB = createMailer(config, { SMTP_URL: smtp.url }, path.join(temp.dir, 'outbox'));
+    try {
+      const realNow = systemClock();
+      const b = sendDigest({ config, db: dbB, mailer: mailerB, posts: postsAt(postsDir, config, realNow), loadFull, now: realNow });
+      await expect(b).rejects.toThrow(/another tayori process .* is sending a digest/);
+    } finally {
+      await mailerB.close();
+      dbB.close();
+    }
+    expect(await a).toMatchObject({ status: 'sent', sent: 20, recovered: 0 });
+    expect(smtp.received.length).toBe(20);
+    expect(new Set(smtp.received.map((r) => r.rcptTo[0])).size).toBe(20);
+  });
+
   it('refuses to run while another live process holds the send lock', async () => {
     const config = digestConfig();
     await setup(config);
     addActive(db, 1, MONDAY);
-    // This test process is alive, so its lock is not stale.
-    acquireLock(db, SEND_LOCK, { id: 'other', pid: process.pid, host: (await import('node:os')).hostname() }, MONDAY, 60_000);
+    // This test process is alive, so its lock is not stale. Leases run on the real clock.
+    acquireLock(db, SEND_LOCK, { id: 'other', pid: process.pid, host: (await import('node:os')).hostname() }, systemClock(), 60_000);
     await expect(send(config)).rejects.toThrow(/another tayori process .* is sending a digest/);
     expect(smtp.received.length).toBe(0);
   });

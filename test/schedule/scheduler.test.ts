@@ -7,6 +7,7 @@ import { Scheduler, type SchedulerOptions } from '../../src/schedule/scheduler.j
 import { openDb, type Db } from '../../src/store/db.js';
 import { acquireLock, listDue, readLock, releaseLock, renewLock } from '../../src/store/locks.js';
 import { tempDir } from '../helpers/paths.js';
+import { systemClock } from '../../src/clock.js';
 import { loadFull, loadPosts } from '../../src/content/load.js';
 import { sendDigest } from '../../src/digest/run.js';
 import { createMailer } from '../../src/mail/transport.js';
@@ -41,7 +42,10 @@ interface Harness {
   db: Db;
 }
 
-/** A scheduler on its own connection to `file`, with a clock the test moves and a recorded send. */
+/**
+ * A scheduler on its own connection to `file`, with a clock the test moves and a recorded send.
+ * The lease runs on that clock too (wallClock), so a test can let a lease expire without waiting.
+ */
 function harness(file: string, start: Date, extra: Partial<SchedulerOptions> = {}, cfg = config()): Harness {
   let now = start;
   const db = openDb(file);
@@ -51,6 +55,7 @@ function harness(file: string, start: Date, extra: Partial<SchedulerOptions> = {
     config: cfg,
     db,
     clock: () => now,
+    wallClock: () => now,
     log: (_level, event, fields = {}) => events.push({ event, fields }),
     sendDigest: async (key) => {
       sends.push(key);
@@ -129,6 +134,40 @@ describe('scheduler lock (SQLite lease)', () => {
     releaseLock(db, 'x', 'a');
     expect(readLock(db, 'x')).toBeUndefined();
     db.close();
+  });
+});
+
+describe('scheduler lock on the wall clock', () => {
+  const YEAR = 365 * 24 * HOUR;
+  const live = { id: 'live', pid: process.pid, host: 'h' };
+  const scheduler = (db: Db, clock: () => Date) =>
+    new Scheduler({ config: config(), db, clock, log: () => {}, sendDigest: async () => ({}), heartbeatMs: 60_000, holderIsGone: () => false });
+
+  it('a scheduler started with --now in the past or the future neither loses its lease to, nor takes it from, a live one on the real clock', async () => {
+    const file = freshDbFile();
+    // Started "a year ago" (tayori start --now): its lease must still hold for a process on the real clock.
+    const pastDb = openDb(file);
+    const past = scheduler(pastDb, () => new Date(systemClock().getTime() - YEAR));
+    await past.start();
+    await past.idle();
+    expect(past.isLeader).toBe(true);
+    const other = openDb(file);
+    expect(acquireLock(other, 'digest-scheduler', live, systemClock(), 30_000, () => false)).toMatchObject({ acquired: false });
+    await past.stop();
+    pastDb.close();
+
+    // A live holder on the real clock; one started "next year" must not see its lease as expired.
+    expect(acquireLock(other, 'digest-scheduler', live, systemClock(), 30_000).acquired).toBe(true);
+    const futureDb = openDb(file);
+    const future = scheduler(futureDb, () => new Date(systemClock().getTime() + YEAR));
+    await future.start();
+    await future.idle();
+    expect(future.isLeader).toBe(false);
+    expect(await future.runDueDigest(new Date(systemClock().getTime() + YEAR))).toEqual({ action: 'not-leader' });
+    await future.stop();
+    futureDb.close();
+    expect(readLock(other, 'digest-scheduler')).toMatchObject({ id: 'live' });
+    other.close();
   });
 });
 
