@@ -326,7 +326,18 @@ async function runLocked(
   const limiter = new RateLimiter(config.mail.rateLimit, (ms) => sleep(ms, opts.signal));
   const retryDelayMs = config.mail.retryDelay * 1000;
   let stopReason: string | undefined;
-  let unavailableStreak = 0;
+  // The mail server unreachable (refused, dropped, timed out) is the run's problem, not a
+  // delivery's: the whole run waits (retryDelay, doubling) and then tries again, for
+  // mail.retries rounds. A round is one wait and one new try, not one failed message: the
+  // messages in flight when the server went away fail together, in one round, and fresh ones
+  // are not sent meanwhile (they would fail at once and count as rounds, or each wait out a
+  // connection timeout). `round` numbers the rounds; each message remembers the one it was sent
+  // in, so only the first failure of a round starts a wait. Any answer from the server ends it.
+  const outage = { round: 0, failedRounds: 0, untilMs: 0 };
+  const serverAnswered = () => {
+    outage.failedRounds = 0;
+    outage.untilMs = 0;
+  };
   // Refusals of the message itself (5xx after the data) not judged yet. One refusal may be about
   // its recipient (their mailbox's size limit), several in a row are about the content, which
   // goes to everyone, and then nobody is to blame. Which it was is known only by what comes next,
@@ -395,20 +406,21 @@ async function runLocked(
           raw: renderer.mimeFor(rendered).build({ to: claimed.email, messageId, date: clock(), unsubscribeUrl: unsubscribeUrl(config.site.url, claimed.token) }),
         }
       : buildDigestMessage(config, rendered, claimed, messageId, clock());
+    const round = outage.round;
     try {
       const result = await mailer.send(message);
       record(() => markSent(db, claimed.deliveryId, result, clock()));
       counts.queued--, counts.sent++, run.sent++;
-      unavailableStreak = 0;
+      serverAnswered();
       // The server takes this content: the refusals before it were about their recipients.
       if (!refusalStop) failRefused();
     } catch (error) {
       const kind = classify(error);
       const text = error instanceof Error ? error.message : String(error);
+      if (kind === 'permanent' || kind === 'rejected' || kind === 'temporary') serverAnswered();
       if (kind === 'permanent') {
         record(() => markFailed(db, claimed.deliveryId, text, clock(), { bounce: true }));
         counts.queued--, counts.failed++, run.failed++, run.bounced++;
-        unavailableStreak = 0;
       } else if (kind === 'rejected') {
         // The message, not the address: never a bounce. Held until judged (see `refused`); the
         // run stops when it keeps happening, since the same content goes to everyone.
@@ -421,7 +433,6 @@ async function runLocked(
           requeueRefused();
         }
       } else if (kind === 'temporary') {
-        unavailableStreak = 0;
         if (claimed.attempts + 1 > config.mail.retries) {
           record(() => markFailed(db, claimed.deliveryId, `gave up after ${claimed.attempts + 1} attempts: ${text}`, clock(), { bounce: false }));
           counts.queued--, counts.failed++, run.failed++;
@@ -430,15 +441,26 @@ async function runLocked(
           run.retried++;
         }
       } else if (kind === 'not-sent') {
-        // Cancelled by a stop before it reached the server: back in the queue as it was.
-        record(() => markRetry(db, claimed.deliveryId, text, clock(), clock(), { countAttempt: false }));
+        // Cancelled by a stop, or by an outage's wait, before it reached the server: back in the queue as it was.
+        const why = outage.untilMs > clock().getTime() ? 'not sent: held back while the mail server is unreachable' : text;
+        record(() => markRetry(db, claimed.deliveryId, why, clock(), clock(), { countAttempt: false }));
       } else if (kind === 'unavailable') {
-        // The server, not the recipient: no attempt is counted; the whole run backs off.
-        unavailableStreak++;
-        const round = Math.floor((unavailableStreak - 1) / Math.max(1, mailer.maxInFlight));
-        record(() => markRetry(db, claimed.deliveryId, text, new Date(clock().getTime() + retryDelayMs * 2 ** Math.min(round, 10)), clock(), { countAttempt: false }));
+        // The server, not the recipient: no attempt is counted; the whole run waits (see `outage`).
+        if (round === outage.round) {
+          outage.round++;
+          outage.failedRounds++;
+          if (outage.failedRounds > config.mail.retries) {
+            stopReason ??= `the mail server is unreachable (${text}; tried ${outage.failedRounds} times, waiting in between); the digest stays queued: rerun \`tayori digest send\` to resume`;
+          } else {
+            outage.untilMs = clock().getTime() + retryDelayMs * 2 ** Math.min(outage.failedRounds - 1, 10);
+          }
+          // Messages still waiting for a connection would only meet the same closed door (or
+          // each wait out a timeout): they come back unsent and go out after the wait.
+          mailer.cancelQueued?.();
+        }
+        const retryAt = new Date(Math.max(outage.untilMs, clock().getTime()));
+        record(() => markRetry(db, claimed.deliveryId, text, retryAt, clock(), { countAttempt: false }));
         run.retried++;
-        if (round >= config.mail.retries) stopReason ??= `the mail server is unreachable (${text}); the digest stays queued: rerun \`tayori digest send\` to resume`;
       } else {
         record(() => markRetry(db, claimed.deliveryId, text, clock(), clock(), { countAttempt: false }));
         stopReason ??= `the mail server refused the sender or login (${text}); fix SMTP_URL or digest.from, then rerun \`tayori digest send\` to resume`;
@@ -499,7 +521,9 @@ async function runLocked(
     for (;;) {
       if (opts.signal?.aborted) stopReason ??= 'stopped by signal; rerun `tayori digest send` to resume';
       if (stopReason) break;
-      const capacity = mailer.maxInFlight - inFlight.size;
+      // During an outage's wait nothing new goes out; what finishes is still recorded.
+      const outageWait = outage.untilMs - clock().getTime();
+      const capacity = outageWait > 0 ? 0 : mailer.maxInFlight - inFlight.size;
       const batch = flushAndClaim(capacity);
       progress();
       for (const claimed of batch) {
@@ -524,6 +548,10 @@ async function runLocked(
         continue;
       }
       if (batch.length > 0) continue;
+      if (outageWait > 0) {
+        await sleep(Math.min(outageWait, LOCK_LEASE_MS / 3), opts.signal);
+        continue;
+      }
       // Nothing in flight and nothing due: done, or wait for the earliest retry.
       const next = nextQueuedAt(db, digest.id);
       if (next === undefined) break;

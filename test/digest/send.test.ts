@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/config/schema.js';
 import { RateLimiter, SEND_LOCK, sendDigest } from '../../src/digest/run.js';
@@ -310,23 +311,67 @@ describe('sendDigest through a real SMTP server', () => {
     expect(deliveryCounts(db, summary.digestId!)).toMatchObject({ sent: 5, skipped: 1 });
   });
 
-  it('server unreachable: nothing is marked failed; the digest stays queued and a later run finishes it', async () => {
-    const config = digestConfig({ mail: { retries: 1, retryDelay: 0.01, connections: 2 } });
+  it('server unreachable: the run waits retryDelay, doubling, for mail.retries rounds, trying only the first window; nothing is marked failed; a later run finishes it', async () => {
+    // 2 connections: 4 messages in flight. 20 subscribers: a run that churned would try them all.
+    const config = digestConfig({ mail: { retries: 2, retryDelay: 0.15, connections: 2 } });
     await setup(config);
-    addActive(db, 4, MONDAY);
-    const port = smtp.port;
-    await smtp.close();
+    addActive(db, 20, MONDAY);
+    await smtp.close(); // connection refused from now on
     const first = await send(config);
     expect(first.status).toBe('incomplete');
     expect(first.reason).toMatch(/unreachable/);
-    expect(first).toMatchObject({ sent: 0, failed: 0, remaining: 4 });
+    expect(first).toMatchObject({ sent: 0, failed: 0, remaining: 20 });
+    // Three tries with two waits between them: 0.15 s, then 0.3 s.
+    expect(first.durationMs).toBeGreaterThanOrEqual(450);
+    // Every round retried the same first window; nobody else was touched, no attempt counted.
+    const touched = db.prepare('SELECT COUNT(*) AS n, MAX(attempts) AS attempts FROM deliveries WHERE last_error IS NOT NULL').get();
+    expect(touched).toEqual({ n: 4, attempts: 0 });
     await mailer.close();
     smtp = await startTestSmtp();
     mailer = createMailer(config, { SMTP_URL: smtp.url }, path.join(temp.dir, 'outbox'));
     const second = await send(config, new Date(MONDAY.getTime() + 3600_000));
-    expect(second).toMatchObject({ status: 'sent', resumed: true, sent: 4, failed: 0 });
-    expect(smtp.received.length).toBe(4);
-    void port;
+    expect(second).toMatchObject({ status: 'sent', resumed: true, sent: 20, failed: 0 });
+    expect(smtp.received.length).toBe(20);
+  });
+
+  it('a mail server restart during the send is waited out: everyone gets the digest in the same run', async () => {
+    const config = digestConfig({ mail: { retries: 3, retryDelay: 0.3, connections: 2 } });
+    await setup(config);
+    addActive(db, 20, MONDAY);
+    const port = smtp.port;
+    await smtp.close();
+    // Down for 0.8 s from the start of the send, then back on the same port. The run tries, waits
+    // 0.3 s, tries, waits 0.6 s, tries (up by now: its tries span 2.1 s in all).
+    const back = new Promise<TestSmtp>((resolve) => setTimeout(() => resolve(startTestSmtp({}, { port })), 800));
+    const summary = await send(config);
+    smtp = await back;
+    expect(summary).toMatchObject({ status: 'sent', sent: 20, failed: 0, remaining: 0 });
+    expect(smtp.received.length).toBe(20);
+    expect(new Set(smtp.received.map((r) => r.rcptTo[0])).size).toBe(20);
+  });
+
+  it('a mail server that accepts connections and never answers: each round waits out one timeout, not one per subscriber', async () => {
+    // Takes the connection, says nothing: every session times out waiting for the greeting.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const config = digestConfig({ mail: { retries: 1, retryDelay: 0.05, connections: 2 } });
+    smtp = await startTestSmtp(); // unused; closed in afterEach like the others
+    mailer = createMailer(config, { SMTP_URL: `smtp://127.0.0.1:${port}/?greetingTimeout=200&connectionTimeout=200` }, path.join(temp.dir, 'outbox'));
+    addActive(db, 20, MONDAY);
+    try {
+      const summary = await send(config);
+      expect(summary.status).toBe('incomplete');
+      expect(summary.reason).toMatch(/unreachable/);
+      expect(summary).toMatchObject({ sent: 0, failed: 0, remaining: 20 });
+      // Only the first window (2 × 2 connections) was ever handed to the server.
+      const touched = db.prepare('SELECT COUNT(*) AS n FROM deliveries WHERE last_error IS NOT NULL').get() as { n: number };
+      expect(touched.n).toBeLessThanOrEqual(4);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 
   it('login refused: the run stops at once, nobody is failed or bounced, everything stays queued', async () => {

@@ -36,7 +36,8 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startTestSmtp(behaviour: SmtpBehaviour = {}): Promise<TestSmtp> {
+/** `port`: listen there (a server brought back where an earlier one was); default any free port. */
+export async function startTestSmtp(behaviour: SmtpBehaviour = {}, { port: listenPort = 0 }: { port?: number } = {}): Promise<TestSmtp> {
   const received: Received[] = [];
   const rcptAttempts = new Map<string, number>();
   const server = new SMTPServer({
@@ -89,7 +90,7 @@ export async function startTestSmtp(behaviour: SmtpBehaviour = {}): Promise<Test
   });
   // A client killed with SIGKILL resets its connections; that is expected here, not a test failure.
   server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
