@@ -90,11 +90,18 @@ export function registerDigest(program: Command): void {
           }
           const renderer = new run.DigestRenderer(config, draft.posts, loadFull, draft.period, templatesDir);
           if (flags.dryRun) {
-            const rows = run.planPreview(db, config, draft, renderer);
+            const { rows, resume } = run.planPreview(db, config, draft, renderer);
             const getting = rows.filter((r) => r.subject !== null);
             for (const row of rows) {
               const line = row.subject === null ? 'nothing (no post in their categories)' : `${row.posts} post(s): ${row.subject}`;
               process.stdout.write(`${row.recipient.email}\t${line}\n`);
+            }
+            if (resume) {
+              process.stdout.write(
+                `Dry run: the next send resumes unfinished digest #${resume.digestId} (${resume.sent} already sent): ${getting.length} of its ${resume.remaining} remaining ` +
+                  `delivery(ies) would get it${resume.inactive ? `, ${resume.inactive} no longer active would be skipped` : ''} (${draft.posts.length} post(s), ${renderer.variantCount} variant(s)). Nothing sent.\n`,
+              );
+              return;
             }
             process.stdout.write(`Dry run: ${getting.length} of ${rows.length} active subscriber(s) would get the digest (${draft.posts.length} post(s), ${renderer.variantCount} variant(s)). Nothing sent.\n`);
             return;

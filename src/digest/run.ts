@@ -14,6 +14,7 @@ import {
   lastPeriodEnd,
   ledgerEpoch,
   listActiveRecipients,
+  listRemainingRecipients,
   markFailed,
   markRetry,
   markSent,
@@ -192,17 +193,46 @@ export function draftDigest(db: Db, config: Config, posts: readonly Post[], now:
   return chosen.length === 0 ? { kind: 'none', period } : { kind: 'new', posts: chosen, period };
 }
 
-/** Who would get what (for `digest send --dry-run`); no ledger change. */
+export interface DigestPreview {
+  /** One per subscriber the send would go to; `subject` null: their categories select no post (skipped). */
+  rows: Array<{ recipient: Recipient; subject: string | null; posts: number }>;
+  /**
+   * Set when the next send resumes an unfinished digest: then `rows` are its remaining
+   * deliveries whose subscriber is still active (what the resume sends), not the whole list.
+   */
+  resume?: {
+    digestId: number;
+    /** Deliveries still queued (or left sending by a killed run). */
+    remaining: number;
+    /** Of those, subscribers no longer active: the resume skips them. */
+    inactive: number;
+    /** Already sent by the interrupted run(s). */
+    sent: number;
+  };
+}
+
+/**
+ * Who would get what (for `digest send --dry-run`); no ledger change. It says what the real
+ * send would do: a new digest goes to every active subscriber, but an unfinished one is resumed
+ * first, and that goes only to its remaining deliveries, minus whoever unsubscribed since.
+ */
 export function planPreview(
   db: Db,
   config: Config,
   draft: DigestDraft & { kind: 'new' | 'unfinished' },
   renderer: DigestRenderer,
-): Array<{ recipient: Recipient; subject: string | null; posts: number }> {
-  return listActiveRecipients(db).map((recipient) => {
+): DigestPreview {
+  const row = (recipient: Recipient) => {
     const rendered = renderer.forCategories(recipient.categories);
     return { recipient, subject: rendered?.subject ?? null, posts: postsForCategories(draft.posts, recipient.categories).length };
-  });
+  };
+  if (draft.kind === 'new') return { rows: listActiveRecipients(db).map(row) };
+  const remaining = listRemainingRecipients(db, draft.digest.id);
+  const active = remaining.filter((r) => r.status === 'active').map(({ status: _status, ...recipient }) => recipient);
+  return {
+    rows: active.map(row),
+    resume: { digestId: draft.digest.id, remaining: remaining.length, inactive: remaining.length - active.length, sent: deliveryCounts(db, draft.digest.id).sent },
+  };
 }
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {

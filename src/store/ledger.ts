@@ -98,6 +98,19 @@ export function listActiveRecipients(db: Db): Recipient[] {
   return rows.map(toRecipient);
 }
 
+/**
+ * The deliveries of a digest still to go (`queued`, or `sending` left by a killed run: a resume
+ * sends both), with each subscriber's status now; a resume skips those no longer active.
+ */
+export function listRemainingRecipients(db: Db, digestId: number): Array<Recipient & { status: string }> {
+  const rows = sql(db,
+    `SELECT s.id, s.email, s.name, s.token, s.categories, s.status
+     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+     WHERE d.digest_id = ? AND d.status IN ('queued', 'sending') ORDER BY d.id`,
+  ).all(digestId) as Array<RecipientRow & { status: string }>;
+  return rows.map((row) => ({ ...toRecipient(row), status: row.status }));
+}
+
 export function findDigestByKey(db: Db, key: string): DigestRecord | undefined {
   const row = sql(db, 'SELECT * FROM digests WHERE key = ?').get(key) as DigestRow | undefined;
   return row ? toDigest(row) : undefined;

@@ -3,10 +3,11 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import net from 'node:net';
 import path from 'node:path';
 import { openDb } from '../../src/store/db.js';
-import { addSubscriber } from '../../src/store/subscribers.js';
+import { spawn } from 'node:child_process';
+import { addSubscriber, setSubscriberStatus } from '../../src/store/subscribers.js';
 import { mailCheck } from '../helpers/checkers.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { tempDir } from '../helpers/paths.js';
+import { projectRoot, tempDir } from '../helpers/paths.js';
 import { startTestSmtp, type TestSmtp } from '../mail/smtp.js';
 import { writeWeek } from './support.js';
 
@@ -171,6 +172,50 @@ describe('tayori digest (built CLI)', () => {
     expect(readdirSync(outbox).filter((f) => f.endsWith('.eml')).length).toBe(4);
     const check = mailCheck(outbox);
     expect(check.output).toContain('verdict: PASS (4 messages)');
+  });
+
+  it('send --dry-run on a digest a kill left unfinished lists exactly whom the resume sends to, and says it is a resume', async () => {
+    const store = path.join(temp.dir, 'store/killed.sqlite');
+    const setup = openDb(store);
+    for (let i = 0; i < 40; i++) addSubscriber(setup, { email: `k${i}@example.org`, source: 'cli', status: 'active' }, new Date(NOW));
+    setup.close();
+    const slow = await startTestSmtp({ dataDelayMs: 40 });
+    try {
+      const child = spawn(process.execPath, [path.join(projectRoot, 'bin/tayori.js'), 'digest', 'send', '--now', NOW, '--config', 'config/tayori.yaml'], {
+        cwd: temp.dir,
+        env: { ...process.env, ...env, TAYORI_DB: store, SMTP_URL: slow.url },
+        stdio: 'ignore',
+      });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      await slow.waitFor(8);
+      child.kill('SIGKILL');
+      await exited;
+      await new Promise((r) => setTimeout(r, 300)); // messages the server held at the kill land now
+      const db = openDb(store);
+      const counts = Object.fromEntries((db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+      // Someone still waiting for it unsubscribes before the resume.
+      const leaving = (db.prepare("SELECT subscriber_id AS id FROM deliveries WHERE status = 'queued' ORDER BY id DESC LIMIT 1").get() as { id: number }).id;
+      setSubscriberStatus(db, leaving, 'unsubscribed', new Date(NOW));
+      db.close();
+      const remaining = (counts.queued ?? 0) + (counts.sending ?? 0);
+      expect(remaining).toBeGreaterThan(1); // the kill really was mid-send
+
+      const dry = await tayori(['digest', 'send', '--dry-run', '--now', NOW], { TAYORI_DB: store, SMTP_URL: slow.url });
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain(
+        `Dry run: the next send resumes unfinished digest #1 (${counts.sent ?? 0} already sent): ${remaining - 1} of its ${remaining} remaining delivery(ies) would get it, 1 no longer active would be skipped`,
+      );
+      const listed = dry.stdout.split('\n').filter((line) => line.includes('\t')).map((line) => line.split('\t')[0]!);
+      expect(listed).toHaveLength(remaining - 1);
+
+      const before = slow.received.length;
+      const resume = await tayori(['digest', 'send', '--now', NOW], { TAYORI_DB: store, SMTP_URL: slow.url });
+      expect(resume.code).toBe(0);
+      expect(resume.stdout).toMatch(new RegExp(`^sent ${remaining - 1}, .* skipped 1, remaining 0;`, 'm'));
+      expect(slow.received.slice(before).map((r) => r.rcptTo[0]).sort()).toEqual([...listed].sort());
+    } finally {
+      await slow.close();
+    }
   });
 
   it('bad usage exits 2 with a message', async () => {
