@@ -493,7 +493,8 @@ async function runLocked(
         run.retried++;
       } else {
         record(() => markRetry(db, claimed.deliveryId, text, clock(), clock(), { countAttempt: false }));
-        stopReason ??= `the mail server refused the sender or login (${text}); fix SMTP_URL or digest.from, then rerun \`tayori digest send\` to resume`;
+        // Fatal: the sender, the login or the connection settings (TLS); the error text says which.
+        stopReason ??= `a mail configuration problem (${text}); fix SMTP_URL or digest.from, then rerun \`tayori digest send\` to resume`;
       }
     }
   };

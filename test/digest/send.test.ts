@@ -381,7 +381,7 @@ describe('sendDigest through a real SMTP server', () => {
     const ids = addActive(db, 5, MONDAY);
     const summary = await send(config);
     expect(summary.status).toBe('incomplete');
-    expect(summary.reason).toMatch(/refused the sender or login/);
+    expect(summary.reason).toMatch(/mail configuration problem/);
     expect(summary).toMatchObject({ sent: 0, failed: 0, bounced: 0, remaining: 5 });
     expect(ids.every((id) => findSubscriberById(db, id)!.status === 'active')).toBe(true);
     const attempts = db.prepare('SELECT MAX(attempts) AS n FROM deliveries').get() as { n: number };
