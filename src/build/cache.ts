@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../config/load.js';
 import type { PostFile } from '../content/files.js';
 import type { ParsedEntry } from '../content/parse.js';
 import type { PostProblem, SkipReason } from '../content/post.js';
@@ -51,6 +52,11 @@ export interface Manifest {
    * before it was recorded; those are taken to be of the folder being built.
    */
   outDir?: string;
+  /**
+   * Digest of the config the `files` entries were parsed with: a post's URL, id and dates come
+   * from `permalink`, `site.url` and `site.timezone` too, so another config parses every file again.
+   */
+  parsedWith?: string;
   files: Record<string, ManifestFile>;
   outputs: Record<string, string>;
 }
@@ -100,14 +106,26 @@ export function readStamp(cacheDir: string): Stamp | undefined {
 }
 
 /**
- * The last build's manifest. Its output hashes only when they are of `outDir`: after the output
+ * The last build's manifest. Its parsed front matter only when `config` is the one it was parsed
+ * with. Its output hashes only when they are of `outDir`: after the output
  * folder changed (`--out`, the config), the files there were never written by this cache's
  * builds (another generator's site, say), and are to be compared with, not removed.
  */
-export function readManifest(cacheDir: string, outDir: string): Manifest {
+export function readManifest(cacheDir: string, outDir: string, config: Config): Manifest {
   const manifest = readJson<Manifest>(path.join(cacheDir, 'manifest.json'), revive) ?? { version: CACHE_VERSION, files: {}, outputs: {} };
   const folder = outputFolderId(outDir);
-  return manifest.outDir === undefined || manifest.outDir === folder ? { ...manifest, outDir: folder } : { ...manifest, outDir: folder, outputs: {} };
+  const parsedWith = configDigest(config);
+  return {
+    ...manifest,
+    outDir: folder,
+    parsedWith,
+    files: manifest.parsedWith === parsedWith ? manifest.files : {},
+    outputs: manifest.outDir === undefined || manifest.outDir === folder ? manifest.outputs : {},
+  };
+}
+
+function configDigest(config: Config): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('base64url');
 }
 
 /** One name per folder however it is spelled (relative, through a symlink). */

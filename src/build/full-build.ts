@@ -32,11 +32,11 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   const { config, now } = options;
   // Made first, so that the manifest names the folder by its real path from the first build on.
   mkdirSync(options.outDir, { recursive: true });
-  const previous = readManifest(options.cacheDir, options.outDir);
+  const previous = readManifest(options.cacheDir, options.outDir, config);
   // Templates parsed before anything is written: a syntax error stops the build (a ConfigError,
   // exit 2) with the output folder as it was.
   const context = config.site.pages ? new PageContext(config, options.templatesDir) : undefined;
-  const manifest: Manifest = { version: CACHE_VERSION, outDir: previous.outDir, files: {}, outputs: {} };
+  const manifest: Manifest = { version: CACHE_VERSION, outDir: previous.outDir, parsedWith: previous.parsedWith, files: {}, outputs: {} };
   const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
   const early = threads && new EarlyPages(threads, config, options.outDir, now, knownHash);
   const entries: ParsedEntry[] = [];

@@ -121,6 +121,18 @@ describe('tayori build (CLI)', () => {
     expect(build('--now', NOW).stdout).toMatch(/up to date/);
   });
 
+  it('a changed permalink in the config changes the URLs of posts whose files did not change', () => {
+    expect(build('--now', NOW).code).toBe(0);
+    configFile('permalink: /p/:slug/');
+    const changed = build('--now', NOW);
+    expect(changed.code).toBe(0);
+    const urls = (JSON.parse(readFileSync(path.join(dir, 'public/feed.json'), 'utf8')) as { items: { url: string }[] }).items.map((i) => i.url);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect(url).toMatch(/^https:\/\/news\.example\.org\/blog\/p\/[^/]+\/$/);
+    configFile();
+    expect(build('--now', NOW).code).toBe(0);
+  });
+
   it('one broken post is reported with file, line and fix; the others still publish; --strict fails', () => {
     writeFileSync(path.join(dir, 'posts/2026-11-20-broken.md'), '---\ntitle: "unclosed\ndate: 2026-11-20\n---\nbody\n');
     const loose = build('--now', NOW);
