@@ -21,7 +21,7 @@ export function registerBuild(program: Command): void {
       .description('write the RSS, Atom and JSON feeds (and post pages) into the output folder'),
     { withOut: true },
   )
-    .option('--strict', 'exit with code 1 when any post has a problem (bad YAML, bad date, duplicate URL)')
+    .option('--strict', 'exit with code 1 when any post has a problem (any warning: bad YAML, bad date, not UTF-8, duplicate or unusable URL…)')
     .option('--force', 'ignore the build cache and check every output file')
     .option('--threads <n>', 'threads that render post pages (default: one per core for 48 MB of posts or more; 1: main thread only)')
     .action(async (flags: BuildFlags) => {
