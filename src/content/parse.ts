@@ -80,16 +80,24 @@ export function rawScalar(head: string, key: string): string | undefined {
   return (m[2] ?? m[3] ?? m[4] ?? '').trim() || undefined;
 }
 
-/** 1-based line of the first `key: "value` (or list item) whose quote doesn't close on its line. */
+/**
+ * 1-based line where a quoted value opens that no later line closes. A quoted value may run
+ * over several lines in YAML, so a quote is followed to its end before the next one is looked at.
+ */
 function lineOfUnclosedQuote(text: string): number | undefined {
   const lines = text.split('\n');
+  let open: { quote: string; line: number } | undefined;
+  const closes = (quote: string, rest: string): boolean => (quote === '"' ? rest.replace(/\\./g, '') : rest.replace(/''/g, '')).includes(quote);
   for (let i = 1; i < lines.length; i++) {
-    const m = /^\s*(?:-\s+|[^#\s"'][^:]*:\s+)(["'])(.*)$/.exec(lines[i]!);
-    if (!m) continue;
-    const rest = m[1] === '"' ? m[2]!.replace(/\\./g, '') : m[2]!.replace(/''/g, '');
-    if (!rest.includes(m[1]!)) return i + 1;
+    const line = lines[i]!;
+    if (open) {
+      if (closes(open.quote, line)) open = undefined;
+      continue;
+    }
+    const m = /^\s*(?:-\s+|[^#\s"'][^:]*:\s+)(["'])(.*)$/.exec(line);
+    if (m && !closes(m[1]!, m[2]!)) open = { quote: m[1]!, line: i + 1 };
   }
-  return undefined;
+  return open?.line;
 }
 
 /** Keys whose value is text, however YAML would type it. */

@@ -278,8 +278,12 @@ function isServedFile(outDir: string, pathname: string): boolean {
   const root = path.resolve(outDir);
   const file = path.resolve(root, `.${relative}`);
   if (file !== root && !file.startsWith(root + path.sep)) return false;
-  const stat = statSync(file, { throwIfNoEntry: false });
-  return stat?.isFile() === true || (stat?.isDirectory() === true && existsSync(path.join(file, 'index.html')));
+  try {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    return stat?.isFile() === true || (stat?.isDirectory() === true && existsSync(path.join(file, 'index.html')));
+  } catch {
+    return false; // ENOTDIR (a path through a file), ENAMETOOLONG: nothing is served there
+  }
 }
 
 /** Types worth compressing (what @fastify/compress compresses by default, roughly). */

@@ -161,6 +161,9 @@ describe('readPostHead', () => {
     const entry = read('quote.md');
     expect(entry).toMatchObject({ ok: false, problem: { file: 'quote.md', line: 2 } });
     if (!entry.ok) expect(entry.problem.fix).toMatch(/closing quote/);
+    // A quoted value over two lines before it is valid YAML: the broken one is line 6.
+    writeFiles(dir, { 'quote2.md': '---\ntitle: t\ndate: 2025-12-01\nexcerpt: "fine\n  continued"\nauthor: "Bad\n---\nbody\n' });
+    expect(read('quote2.md')).toMatchObject({ ok: false, problem: { file: 'quote2.md', line: 6 } });
   });
 
   it('reports an unreadable or missing file instead of throwing', () => {

@@ -218,6 +218,8 @@ describe('answers beyond the routes', () => {
       ['DELETE', '/', 405, 'GET, HEAD'],
       ['PUT', '/no/such/file.xml', 404, null],
       ['POST', '/.feed.xml.1-1.tmp', 404, null],
+      ['POST', '/feed.xml/x', 404, null],
+      ['DELETE', `/${'a'.repeat(300)}`, 404, null],
       ['GET', '/subscribe', 405, 'POST'],
       ['PUT', '/confirm', 405, 'GET'],
       ['DELETE', '/unsubscribe', 405, 'GET, HEAD, POST'],
