@@ -6,7 +6,7 @@
 import { isUtf8, transcode } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Config } from '../config/load.js';
-import { renderMarkdown, renderMarkdownWithFirstBlock } from './markdown.js';
+import { renderBody, renderMarkdown } from './markdown.js';
 import type { FullPost, Post, PostContent } from './post.js';
 import { htmlToText, normalizeNewlines, readingMinutesOfHtml, stripXmlInvalid } from './text.js';
 
@@ -72,17 +72,12 @@ export function loadFull(post: Post, config: Config): FullPost {
   return { ...post, ...loadContent(post, config) };
 }
 
-/** A reference-style link definition line: `[label]: url "title"` (Jekyll's MKDWN_LINK_REF_REGEX). */
-const LINK_DEFINITION = /^ {0,3}\[[^\]\n]+\]:.+$/gm;
-
 /**
  * An excerpt cut from the body, with the body's link definitions after it, as Jekyll does, so
  * that `[the docs][docs]` in the first paragraph is a link there too and not bracketed text.
  */
-function withLinkDefinitions(excerpt: string, source: string): string {
-  if (!excerpt.includes('[')) return excerpt;
-  const definitions = source.match(LINK_DEFINITION);
-  return definitions ? `${excerpt}\n\n${definitions.join('\n')}` : excerpt;
+function withLinkDefinitions(excerpt: string, linkDefinitions: string): string {
+  return linkDefinitions && excerpt.includes('[') ? `${excerpt}\n\n${linkDefinitions}` : excerpt;
 }
 
 /**
@@ -95,15 +90,14 @@ export function renderPostContent(post: Post, body: string, config: Config): Pos
   void config; // Rendering needs only the post's URL today; config keeps the signature stable.
   const source = stripXmlInvalid(normalizeNewlines(body));
   const separator = post.excerptSource === undefined ? source.indexOf(post.excerptSeparator ?? DEFAULT_EXCERPT_SEPARATOR) : -1;
-  // The first paragraph is the excerpt only without an `excerpt` key and a separator.
-  const needsFirstBlock = post.excerptSource === undefined && separator < 0;
-  const { html, firstBlock } = needsFirstBlock ? renderMarkdownWithFirstBlock(source, post.url) : { html: renderMarkdown(source, post.url), firstBlock: '' };
+  const { html, firstBlock, linkDefinitions } = renderBody(source, post.url);
 
   let excerptMarkdown: string;
   if (post.excerptSource !== undefined) {
     excerptMarkdown = stripXmlInvalid(normalizeNewlines(post.excerptSource));
   } else {
-    excerptMarkdown = withLinkDefinitions(separator >= 0 ? source.slice(0, separator) : firstBlock, source);
+    // The first paragraph when there is neither an `excerpt` key nor a separator.
+    excerptMarkdown = withLinkDefinitions(separator >= 0 ? source.slice(0, separator) : firstBlock, linkDefinitions);
   }
   const excerptHtml = excerptMarkdown.trim() ? renderMarkdown(excerptMarkdown, post.url).trim() : '';
   const readingTime = post.readingTimeOverride ?? readingMinutesOfHtml(html);

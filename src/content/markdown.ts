@@ -3,7 +3,7 @@
  * other module's `marked.use()` can change what posts render to. Three of its rules are swapped
  * for faster ones that give the same tokens (fast-rules.ts).
  */
-import { Lexer, Marked, type Token, type Tokens } from 'marked';
+import { Lexer, Marked, type Links, type Token, type Tokens } from 'marked';
 import { fastGfmTokenizer } from './fast-rules.js';
 import { absoluteUrl, absolutizeHtml } from './urls.js';
 import { htmlToText } from './text.js';
@@ -18,11 +18,30 @@ export function renderMarkdown(source: string, baseUrl: string): string {
   return renderTokens(markdown.lexer(source), baseUrl);
 }
 
-/** renderMarkdown, and the Markdown of the first paragraph (see firstBlockOf) from the same lexer run. */
-export function renderMarkdownWithFirstBlock(source: string, baseUrl: string): { html: string; firstBlock: string } {
+/**
+ * A post body: renderMarkdown, plus from the same lexer run what an excerpt cut from it needs:
+ * the Markdown of the first paragraph (see firstBlockOf) and the body's link definitions.
+ */
+export function renderBody(source: string, baseUrl: string): { html: string; firstBlock: string; linkDefinitions: string } {
   const tokens = markdown.lexer(source);
   const firstBlock = firstBlockOf(tokens); // before renderTokens changes links (it keeps `raw`)
-  return { html: renderTokens(tokens, baseUrl), firstBlock };
+  return { html: renderTokens(tokens, baseUrl), firstBlock, linkDefinitions: linkDefinitionsOf(tokens.links) };
+}
+
+/**
+ * The reference-style link definitions marked found (`[docs]: /docs/ "Docs"`), written back as
+ * Markdown lines. From the lexer, not from the text: a line in a code block that only looks like
+ * one is not a definition.
+ */
+function linkDefinitionsOf(links: Links): string {
+  const lines: string[] = [];
+  for (const [label, { href, title }] of Object.entries(links)) {
+    if (!href) continue;
+    const destination = `<${href.replace(/[<>\s]/g, (c) => encodeURIComponent(c))}>`;
+    const quoted = title ? ` "${title.replace(/["\\]/g, '\\$&')}"` : '';
+    lines.push(`[${label.replace(/[[\]\\]/g, '\\$&')}]: ${destination}${quoted}`);
+  }
+  return lines.join('\n');
 }
 
 function renderTokens(tokens: Token[], baseUrl: string): string {

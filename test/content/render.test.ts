@@ -87,6 +87,13 @@ describe('excerpt', () => {
     expect(first.excerptText).toBe('See the docs and Ref.');
   });
 
+  it('adds only real link definitions to an excerpt: not lines in code, not look-alikes marked reads as text', () => {
+    const body = 'A crash in the [parser][p].\n\n```\n[server]: listening on 8080\n```\n\n- [v1.2]: Fixed the login bug.\n\n[p]: https://example.org/parser "The <parser> \\"docs\\""\n';
+    const c = renderPostContent(makePost(), body, config);
+    expect(c.excerptText).toBe('A crash in the parser.');
+    expect(c.excerptHtml).toBe('<p>A crash in the <a href="https://example.org/parser" title="The &lt;parser&gt; &quot;docs&quot;">parser</a>.</p>');
+  });
+
   it('uses the first block when the body has no paragraph', () => {
     const c = renderPostContent(makePost(), '# Only a list\n\n- one\n- two\n', config);
     expect(c.excerptText).toBe('one two');
