@@ -11,10 +11,10 @@
  * post of a clash is rendered again, after the first one is written; a page of a post left out
  * is removed.
  */
-import { rmSync } from 'node:fs';
+import { rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.js';
-import { postPageFile } from '../content/page-files.js';
+import { PageClaims, postPageFile } from '../content/page-files.js';
 import type { ParsedEntry } from '../content/parse.js';
 import type { Post } from '../content/post.js';
 import type { PageJob, PageOutcome, PageResult } from './page-job.js';
@@ -23,6 +23,7 @@ import type { PageThreads } from './page-threads.js';
 export class EarlyPages {
   /** Page file → the post whose page was started there, and its index in the thread queue. */
   private readonly started = new Map<string, { post: Post; index: number }>();
+  private readonly claims = new PageClaims();
 
   constructor(
     private readonly threads: PageThreads,
@@ -39,7 +40,10 @@ export class EarlyPages {
     // A path selectPublished will refuse gets no page (the build reports it once every file is read).
     const file = postPageFile(entry.post, this.config);
     if (file === undefined) return;
-    if (this.started.has(file)) return; // two posts, one page: which one stays is known at the end
+    // Two posts, one page file, or one's file where the other needs a folder (`/a.html` and
+    // `/a.html/b/`): which one stays is known at the end, so only the first gets a page now.
+    if (this.claims.clash(file)) return;
+    this.claims.claim(file, entry.post);
     this.started.set(file, { post: entry.post, index: this.threads.add({ post: entry.post, file, knownHash: this.knownHash(file) }) });
   }
 
@@ -49,6 +53,12 @@ export class EarlyPages {
    */
   async settle(pages: { post: Post; file: string }[], here: (job: PageJob) => PageOutcome, signal?: AbortSignal): Promise<PageResult[]> {
     const outcomes = await this.threads.finish(here, signal);
+    // Pages of posts left out go first: one may sit where a kept page needs its file or folder.
+    const kept = new Set(pages.map(({ file }) => file));
+    for (const [file, { index }] of this.started) {
+      const outcome = outcomes[index]!;
+      if (!kept.has(file) && 'written' in outcome && outcome.written) removePage(this.outDir, file);
+    }
     let late = false;
     const indices = pages.map(({ post, file }) => {
       const early = this.started.get(file);
@@ -59,16 +69,22 @@ export class EarlyPages {
       return this.threads.add({ post, file, knownHash: early ? undefined : this.knownHash(file) });
     });
     const all = late ? await this.threads.finish(here, signal) : outcomes;
-
-    const kept = new Set(pages.map(({ file }) => file));
-    for (const [file, { index }] of this.started) {
-      const outcome = all[index]!;
-      if (!kept.has(file) && 'written' in outcome && outcome.written) rmSync(path.join(this.outDir, file), { force: true });
-    }
     return indices.map((index) => {
       const outcome = all[index]!;
       if ('error' in outcome) throw new Error(outcome.error);
       return outcome;
     });
+  }
+}
+
+/** Removes the page of a post left out, and the folders made for it that are empty now. */
+function removePage(outDir: string, file: string): void {
+  rmSync(path.join(outDir, file), { force: true });
+  for (let dir = path.dirname(file); dir !== '.'; dir = path.dirname(dir)) {
+    try {
+      rmdirSync(path.join(outDir, dir));
+    } catch {
+      break; // not empty: another page is below it, and so below every folder above
+    }
   }
 }

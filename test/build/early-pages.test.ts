@@ -92,6 +92,25 @@ describe('pages started early', () => {
     ]);
   });
 
+  it('a page file where the other post of a clash needs a folder (/a.html and /a.html/b/): the kept one is written, in either order', async () => {
+    for (const [name, folderFirst] of [['nest-1', true], ['nest-2', false]] as const) {
+      rmSync(postsDir, { recursive: true, force: true });
+      // The earlier post stays; its file is read second (folderFirst) or first.
+      post(folderFirst ? 'z.md' : 'a.md', ['title: "File"', 'date: 2026-01-01 08:00:00 +0900', 'permalink: /a.html'], 'file page');
+      post(folderFirst ? 'b.md' : 'y.md', ['title: "Folder"', 'date: 2026-01-02 08:00:00 +0900', 'permalink: /a.html/b/'], 'folder page');
+      for (let i = 0; i < 40; i++) post(`many/2026-10-${String((i % 28) + 1).padStart(2, '0')}-p${i}.md`, [`title: "P${i}"`], `本文 ${i}`);
+      const alone = await buildInto(`${name}-alone`, 1);
+      const early = await buildInto(`${name}-early`, 2);
+      expect(early.report.pageThreads).toBe(2);
+      expect(early.files).toEqual(alone.files);
+      expect(early.files.get('a.html')).toContain('file page');
+      expect(existsSync(path.join(temp.dir, `${name}-early`, 'public', 'a.html', 'b'))).toBe(false);
+      expect(early.report.problems.map((p) => p.file)).toEqual([folderFirst ? 'b.md' : 'y.md']);
+      // And the next build, too (a folder left behind broke every later one).
+      expect((await buildInto(`${name}-early`, 2)).files.get('a.html')).toContain('file page');
+    }
+  });
+
   it('a page whose post changes to the other one of a clash is rewritten, whatever the last build recorded', async () => {
     rmSync(postsDir, { recursive: true, force: true });
     post('b/2026-11-20-same.md', ['title: "早いほう B"', 'date: 2026-11-20 08:00:00 +0900'], 'B の本文');
