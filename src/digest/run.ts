@@ -373,8 +373,11 @@ async function runLocked(
   // goes to everyone, and then nobody is to blame. Which it was is known only by what comes next,
   // so until then the delivery stays `sending` in the ledger (the server refused it: a crash that
   // sends it again makes no second copy): a later accepted message makes them `failed`; a stop
-  // for refusals puts them back to `queued` with no attempt counted, so the rerun reaches them.
-  let refused: Array<{ deliveryId: number; text: string }> = [];
+  // for refusals puts them back to `queued`, so the rerun reaches them. That counts one attempt
+  // (the server did refuse this message to them): refusals that were about their recipients after
+  // all (three full mailboxes left at the end of a list) fail after mail.retries reruns instead of
+  // holding the digest open forever; a content problem, fixed, costs each at most one attempt.
+  let refused: Array<{ deliveryId: number; text: string; attempts: number }> = [];
   let refusalStop = false;
   const failRefused = () => {
     for (const { deliveryId, text } of refused) {
@@ -384,8 +387,13 @@ async function runLocked(
     refused = [];
   };
   const requeueRefused = () => {
-    for (const { deliveryId, text } of refused) {
-      record(() => markRetry(db, deliveryId, text, clock(), clock(), { countAttempt: false }));
+    for (const { deliveryId, text, attempts } of refused) {
+      if (attempts + 1 > config.mail.retries) {
+        record(() => markFailed(db, deliveryId, `refused ${attempts + 1} times: ${text}`, clock(), { bounce: false }));
+        counts.queued--, counts.failed++, run.failed++;
+      } else {
+        record(() => markRetry(db, deliveryId, text, clock(), clock()));
+      }
     }
     refused = [];
   };
@@ -454,12 +462,12 @@ async function runLocked(
       } else if (kind === 'rejected') {
         // The message, not the address: never a bounce. Held until judged (see `refused`); the
         // run stops when it keeps happening, since the same content goes to everyone.
-        refused.push({ deliveryId: claimed.deliveryId, text });
+        refused.push({ deliveryId: claimed.deliveryId, text, attempts: claimed.attempts });
         if (refusalStop) {
           requeueRefused(); // in flight when the run stopped for refusals: refused for the same reason
         } else if (refused.length >= REJECTED_STREAK_LIMIT) {
           refusalStop = true;
-          stopReason ??= `the mail server refused the message itself ${refused.length} times in a row (${text}); nobody was marked failed for it: check the digest's size and content (or the server), then rerun \`tayori digest send\``;
+          stopReason ??= `the mail server refused the message itself ${refused.length} times in a row (${text}); they go back to the queue: check the digest's size and content (or the server), then rerun \`tayori digest send\``;
           requeueRefused();
         }
       } else if (kind === 'temporary') {

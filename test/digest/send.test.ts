@@ -245,7 +245,8 @@ describe('sendDigest through a real SMTP server', () => {
     const next = await send(config, new Date('2026-11-23T09:00:00+09:00'));
     expect(next.status).toBe('incomplete');
     expect(next.reason).toMatch(/refused the message itself 3 times/);
-    // Nobody is to blame for the content: no delivery failed, no attempt counted, all still queued.
+    // Nobody is to blame for the content: no delivery failed, all still queued (the refused ones
+    // with one attempt counted).
     expect(next).toMatchObject({ failed: 0, bounced: 0, remaining: 9 });
     const statuses = (db.prepare('SELECT status FROM subscribers').all() as { status: string }[]).map((r) => r.status);
     expect(statuses.every((status) => status === 'active')).toBe(true);
@@ -260,8 +261,11 @@ describe('sendDigest through a real SMTP server', () => {
     expect(first.status).toBe('incomplete');
     expect(first.reason).toMatch(/refused the message itself 3 times in a row/);
     expect(first).toMatchObject({ sent: 0, failed: 0, bounced: 0, remaining: 20 });
-    const rows = db.prepare('SELECT status, attempts, COUNT(*) AS n FROM deliveries GROUP BY status, attempts').all();
-    expect(rows).toEqual([{ status: 'queued', attempts: 0, n: 20 }]);
+    // All back in the queue; those the server refused with one attempt counted, the rest untouched.
+    const rows = db.prepare('SELECT status, attempts, COUNT(*) AS n FROM deliveries GROUP BY status, attempts').all() as { status: string; attempts: number; n: number }[];
+    expect(rows.every((r) => r.status === 'queued' && r.attempts <= 1)).toBe(true);
+    expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(20);
+    expect(rows.find((r) => r.attempts === 1)?.n).toBeGreaterThanOrEqual(3);
 
     // The server fixed, the rerun the error asks for: everyone gets it, once.
     smtp.behaviour.data = undefined;
@@ -270,6 +274,25 @@ describe('sendDigest through a real SMTP server', () => {
     expect(deliveryCounts(db, second.digestId!)).toMatchObject({ sent: 20, failed: 0, queued: 0, sending: 0 });
     expect(new Set(smtp.received.map((r) => r.rcptTo[0])).size).toBe(20);
     expect(smtp.received.length).toBe(20);
+  });
+
+  it('three refusals that were about their recipients (full mailboxes at the end of the list) end as failed after mail.retries reruns, and the digest finishes', async () => {
+    const config = digestConfig({ mail: { connections: 1, retries: 2 } });
+    const full = new Set(['reader0@example.org', 'reader1@example.org', 'reader2@example.org']);
+    await setup(config, { data: (rcpt) => (full.has(rcpt[0]!) ? { code: 552, message: '5.2.2 mailbox full' } : undefined) });
+    const ids = addActive(db, 10, MONDAY);
+    const runs: string[] = [];
+    let last: Awaited<ReturnType<typeof send>> | undefined;
+    for (let i = 0; i < 6 && last?.status !== 'sent'; i++) {
+      last = await send(config);
+      runs.push(last.status);
+    }
+    expect(last).toMatchObject({ status: 'sent' });
+    expect(runs.length).toBeLessThanOrEqual(config.mail.retries + 2);
+    expect(deliveryCounts(db, last!.digestId!)).toMatchObject({ sent: 7, failed: 3, queued: 0, sending: 0 });
+    for (const id of ids.slice(0, 3)) expect(findSubscriberById(db, id)!.status).toBe('active'); // not bounced
+    expect(new Set(smtp.received.map((r) => r.rcptTo[0])).size).toBe(7);
+    expect(smtp.received.length).toBe(7);
   });
 
   it('a delivery that fails before it is sent is recorded as failed and stops the run; the next run finishes the rest', async () => {
