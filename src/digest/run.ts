@@ -18,6 +18,7 @@ import {
   markFailed,
   markRetry,
   markSent,
+  rememberPostsWaitingSince,
   markSkipped,
   nextQueuedAt,
   planDigest,
@@ -188,7 +189,7 @@ export function draftDigest(db: Db, config: Config, posts: readonly Post[], now:
   }
   const epoch = ledgerEpoch(db);
   const last = lastPeriodEnd(db);
-  const period = { start: last ? new Date(last) : lookbackStart(now, config.digest.lookback), end: now };
+  const period = { start: last ? new Date(last) : epoch ? new Date(epoch) : lookbackStart(now, config.digest.lookback), end: now };
   const chosen = selectDigestPosts({ posts, now, sent: sentPostIds(db), epoch: epoch ? new Date(epoch) : undefined, lookbackDays: config.digest.lookback });
   return chosen.length === 0 ? { kind: 'none', period } : { kind: 'new', posts: chosen, period };
 }
@@ -341,7 +342,9 @@ async function runLocked(
     );
     if (!planned) {
       // Nobody to send to (a new site's first week, every subscriber still pending): no digest,
-      // so the posts are not used up and go to the first subscribers in the next send.
+      // so the posts are not used up and go to the first subscribers in the next send, which
+      // starts from here even when it comes after more than `digest.lookback` days.
+      rememberPostsWaitingSince(db, draft.period.start);
       return empty('no-subscribers', { posts: draft.posts.length, periodStart: draft.period.start.toISOString(), periodEnd: draft.period.end.toISOString() });
     }
     digest = planned.digest;

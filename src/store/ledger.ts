@@ -145,8 +145,24 @@ export function sentPostIds(db: Db): Set<string> {
 
 /** Where the very first digest's period began: older posts never go out (no flood on install). */
 export function ledgerEpoch(db: Db): string | undefined {
-  const row = sql(db, 'SELECT MIN(period_start) AS start FROM digests').get() as { start: string | null };
+  const row = sql(
+    db,
+    `SELECT MIN(start) AS start FROM (
+       SELECT MIN(period_start) AS start FROM digests
+       UNION ALL SELECT value FROM scheduler_state WHERE key = ?)`,
+  ).get(WAITING_SINCE) as { start: string | null };
   return row.start ?? undefined;
+}
+
+const WAITING_SINCE = 'digest_waiting_since';
+
+/**
+ * A send found new posts but no active subscriber (a new site's first week): no digest is
+ * planned, and this remembers from when posts are waiting (first call wins), so that the first
+ * digest that has someone to go to still takes them, however much later it comes.
+ */
+export function rememberPostsWaitingSince(db: Db, start: Date): void {
+  sql(db, 'INSERT INTO scheduler_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(WAITING_SINCE, start.toISOString());
 }
 
 /** End of the latest digest's period: the next digest's period starts there. */

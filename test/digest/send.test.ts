@@ -143,10 +143,13 @@ describe('sendDigest through a real SMTP server', () => {
     expect([count('digests'), count('sent_posts'), count('deliveries')]).toEqual([0, 0, 0]);
     expect(smtp.received.length).toBe(0);
 
-    // The first subscribers confirm: the same week's posts go to them.
-    addActive(db, 2, MONDAY);
-    const first = await send(config, new Date(MONDAY.getTime() + 3600_000));
-    expect(first).toMatchObject({ status: 'sent', posts: 3, sent: 2 });
+    // The first subscribers confirm two weeks later (past digest.lookback), and a new post came:
+    // the posts that were waiting still go out, with the new one.
+    const later = new Date(MONDAY.getTime() + 14 * 86_400_000);
+    writePost(postsDir, '2026-11-27-new.md', { title: '"新しい記事"', date: '2026-11-27 10:00:00 +0900' }, '新しい記事です。\n');
+    addActive(db, 2, later);
+    const first = await send(config, later);
+    expect(first).toMatchObject({ status: 'sent', posts: 4, sent: 2 });
     expect(smtp.received.map((r) => r.rcptTo[0]).sort()).toEqual(['reader0@example.org', 'reader1@example.org']);
   });
 
