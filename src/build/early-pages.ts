@@ -11,7 +11,6 @@
  * post of a clash is rendered again, after the first one is written; a page of a post left out
  * is removed.
  */
-import { rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.js';
 import { PageClaims, postPageFile } from '../content/page-files.js';
@@ -19,6 +18,7 @@ import type { ParsedEntry } from '../content/parse.js';
 import type { Post } from '../content/post.js';
 import type { PageJob, PageOutcome, PageResult } from './page-job.js';
 import type { PageThreads } from './page-threads.js';
+import { removeOutput } from './write.js';
 
 export class EarlyPages {
   /** Page file → the post whose page was started there, and its index in the thread queue. */
@@ -57,7 +57,7 @@ export class EarlyPages {
     const kept = new Set(pages.map(({ file }) => file));
     for (const [file, { index }] of this.started) {
       const outcome = outcomes[index]!;
-      if (!kept.has(file) && 'written' in outcome && outcome.written) removePage(this.outDir, file);
+      if (!kept.has(file) && 'written' in outcome && outcome.written) removeOutput(this.outDir, file);
     }
     let late = false;
     const indices = pages.map(({ post, file }) => {
@@ -74,17 +74,5 @@ export class EarlyPages {
       if ('error' in outcome) throw new Error(outcome.error);
       return outcome;
     });
-  }
-}
-
-/** Removes the page of a post left out, and the folders made for it that are empty now. */
-function removePage(outDir: string, file: string): void {
-  rmSync(path.join(outDir, file), { force: true });
-  for (let dir = path.dirname(file); dir !== '.'; dir = path.dirname(dir)) {
-    try {
-      rmdirSync(path.join(outDir, dir));
-    } catch {
-      break; // not empty: another page is below it, and so below every folder above
-    }
   }
 }

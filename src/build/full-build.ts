@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.js';
 import type { PostFile } from '../content/files.js';
@@ -14,7 +14,7 @@ import { CACHE_VERSION, readManifest, writeCache, type BuildSummary, type Manife
 import { EarlyPages } from './early-pages.js';
 import { renderPageJob } from './page-job.js';
 import type { PageThreads } from './page-threads.js';
-import { writeIfChanged } from './write.js';
+import { removeOutput, writeIfChanged } from './write.js';
 
 /** Front matter files read between two looks at the page threads' answers (about 7 ms). */
 const YIELD_EVERY = 64;
@@ -85,7 +85,7 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   }
 
   const removed = Object.keys(previous.outputs).filter((p) => !(p in manifest.outputs));
-  for (const p of removed) rmSync(path.join(options.outDir, p), { force: true });
+  for (const p of removed) removeOutput(options.outDir, p);
 
   const summary: BuildSummary = {
     read: files.length,

@@ -1,6 +1,6 @@
 import { transcode } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -106,5 +106,21 @@ function fileHash(file: string): string | undefined {
     return contentHash(readFileSync(file));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Removes an output file (`file` relative to `outDir`) and the folders above it that it leaves
+ * empty: a removed page's folder would otherwise stay forever, and could stand where a later
+ * page needs a file of that name.
+ */
+export function removeOutput(outDir: string, file: string): void {
+  rmSync(path.join(outDir, file), { force: true });
+  for (let dir = path.dirname(file); dir !== '.' && dir !== '/' && dir !== ''; dir = path.dirname(dir)) {
+    try {
+      rmdirSync(path.join(outDir, dir));
+    } catch {
+      break; // not empty (another output is below it, so below every folder above too), or gone
+    }
   }
 }

@@ -181,6 +181,9 @@ describe('tayori build (CLI)', () => {
     const second = build('--now', NOW);
     expect(second.stdout).toMatch(/removed: [1-9]/);
     expect(existsSync(victimPage)).toBe(false);
+    // Its folder goes with it (the day's folder too, when nothing else is in it).
+    expect(existsSync(path.dirname(victimPage))).toBe(false);
+    expect(existsSync(path.join(dir, 'public'))).toBe(true);
     configFile();
   });
 
