@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../content/post.js';
-import { contextFrom, UsageError, withCommonOptions, type CommonOptions } from './common.js';
+import { contextFrom, existingPostsFolder, UsageError, withCommonOptions, type CommonOptions } from './common.js';
 
 interface BuildFlags extends CommonOptions {
   strict?: boolean;
@@ -33,7 +33,7 @@ export function registerBuild(program: Command): void {
       const report = await build({
         config,
         configText: readConfigText(context.loaded.file),
-        postsDir: context.resolve(config.paths.posts),
+        postsDir: existingPostsFolder(context),
         outDir: context.resolve(config.paths.output),
         templatesDir: context.resolve(config.paths.templates),
         cacheDir: context.resolve(config.paths.cache),

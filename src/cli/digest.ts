@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/error.js';
 import type { Progress } from '../digest/run.js';
 import { normalizeAddress } from '../subscribers/address.js';
-import { contextFrom, UsageError, withCommonOptions, type CommandContext, type CommonOptions } from './common.js';
+import { contextFrom, existingPostsFolder, UsageError, withCommonOptions, type CommandContext, type CommonOptions } from './common.js';
 
 interface PreviewFlags extends CommonOptions {
   out?: string;
@@ -24,7 +24,7 @@ async function setup(context: CommandContext) {
   ]);
   const { config } = context.loaded;
   const now = context.clock();
-  const selection = loadPosts(context.resolve(config.paths.posts), config, now);
+  const selection = loadPosts(existingPostsFolder(context), config, now);
   const db = openDb(context.resolve(config.paths.database));
   const templatesDir = context.resolve(config.paths.templates);
   return { config, now, posts: selection.posts, loadFull, db, templatesDir, run };

@@ -294,6 +294,14 @@ describe('tayori build (CLI)', () => {
     configFile();
   });
 
+  it('a posts folder that does not exist is a configuration error: exit 2, the feeds left as they are', () => {
+    const before = snapshot();
+    const result = build('--now', NOW, '--posts', path.join(dir, 'no-such-posts'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^tayori: paths\.posts: there is no folder .*no-such-posts; run tayori from the site's folder/);
+    expect(snapshot()).toEqual(before);
+  });
+
   it('rejects --threads 0 with exit code 2', () => {
     const result = build('--now', NOW, '--threads', '0');
     expect(result.code).toBe(2);

@@ -109,6 +109,16 @@ describe('tayori digest (built CLI)', () => {
     expect(smtp.received.length).toBe(0);
   });
 
+  it('a posts folder that does not exist is a configuration error (exit 2), not "no new posts"', async () => {
+    for (const args of [['digest', 'send'], ['digest', 'send', '--dry-run'], ['digest', 'preview']]) {
+      const result = await tayori([...args, '--now', NOW, '--posts', 'no-such-posts']);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`tayori: paths.posts: there is no folder ${path.join(temp.dir, 'no-such-posts')} (no-such-posts, read from the working folder ${temp.dir}); run tayori from the site's folder, or set paths.posts (or --posts) to the folder of your posts\n`);
+    }
+    expect(ledgerRows()).toEqual({ digests: 0, deliveries: 0 });
+    expect(smtp.received.length).toBe(0);
+  });
+
   it('send --to mails one test copy and leaves the ledger alone', async () => {
     const result = await tayori(['digest', 'send', '--to', 'editor@example.org', '--now', NOW]);
     expect(result.stderr).toBe('');
