@@ -40,9 +40,11 @@ export function encodeHeaderWords(value: string): string {
 
 /** `Name <a@b>` with the display name encoded when it needs to be. */
 export function encodeAddress(value: string): string {
-  const match = /^\s*"?(.*?)"?\s*<([^<>]+)>\s*$/.exec(value);
+  const match = /^\s*(?:"((?:[^"\\]|\\.)*)"|(.*?))\s*<([^<>]+)>\s*$/.exec(value);
   if (!match) return value.trim();
-  const [, name = '', address = ''] = match;
+  const [, quoted, plain = '', address = ''] = match;
+  // A quoted display name is read as RFC 5322 reads it (\" is "), so it is escaped once, below.
+  const name = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : plain;
   if (!name) return `<${address}>`;
   const shown = ASCII_PRINTABLE.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeHeaderWords(name);
   return `${shown} <${address}>`;

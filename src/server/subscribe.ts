@@ -44,7 +44,7 @@ export function requestSubscription(
     let subscriber = existing;
     let created = false;
     if (!subscriber) {
-      const name = input.name?.trim() ? input.name.trim().slice(0, 200) : undefined;
+      const name = input.name?.trim() ? firstCharacters(input.name.trim(), 200) : undefined;
       const added = addSubscriber(db, { email: address.email, name, source: 'web', status: 'pending' }, now);
       subscriber = added.subscriber;
       created = added.created;
@@ -57,6 +57,18 @@ export function requestSubscription(
     const { token } = createConfirmation(db, subscriber.id, now, policy.confirmTtlMs);
     return { action: 'mail', to: subscriber.email, token, subscriberId: subscriber.id, created };
   }).immediate();
+}
+
+/** The first `count` characters as a reader sees them (an emoji is never cut in half). */
+function firstCharacters(text: string, count: number): string {
+  if (text.length <= count) return text;
+  let out = '';
+  let n = 0;
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) {
+    if (n++ === count) break;
+    out += segment;
+  }
+  return out;
 }
 
 export function confirmationUrl(config: Config, token: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
-import { prepareMime } from '../../src/digest/mime.js';
+import { encodeAddress, prepareMime } from '../../src/digest/mime.js';
 import { personalize, UNSUBSCRIBE_MARKER, type RenderedDigest } from '../../src/digest/render.js';
 import { digestConfig } from './support.js';
 
@@ -91,5 +91,23 @@ describe('prepared digest MIME', () => {
   it('encodes a body without a link once, unchanged per recipient', () => {
     const message = check({ subject: 'S', text: '', html: 'リンクなし' }, 'https://news.example.com/unsubscribe?token=t');
     expect(message.toString('latin1')).toContain(plainBase64Lines('リンクなし'));
+  });
+});
+
+describe('From header', () => {
+  it('reads a quoted display name as RFC 5322 does and escapes it once (a mail client shows Ann "Q" Lee)', async () => {
+    const cases: [string, string][] = [
+      ['"Ann \\"Q\\" Lee" <news@example.org>', 'Ann "Q" Lee'],
+      ['Ann "Q" Lee <news@example.org>', 'Ann "Q" Lee'],
+      ['"Back\\\\slash" <news@example.org>', 'Back\\slash'],
+      ['"便り \\"編集部\\"" <news@example.org>', '便り "編集部"'],
+      ['たより <news@example.org>', 'たより'],
+    ];
+    for (const [from, shown] of cases) {
+      const header = encodeAddress(from);
+      const parsed = await simpleParser(`From: ${header}\r\nSubject: x\r\n\r\nbody\r\n`);
+      expect(parsed.from?.value[0], from).toEqual({ name: shown, address: 'news@example.org' });
+    }
+    expect(encodeAddress('<news@example.org>')).toBe('<news@example.org>');
   });
 });

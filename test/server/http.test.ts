@@ -364,6 +364,14 @@ describe('subscribe and confirm (double opt-in)', () => {
     expect(findSubscriberByEmail(db, 'changed-mind@example.com')).toMatchObject({ status: 'active' });
   });
 
+  it('keeps at most 200 characters of a name, never half an emoji', async () => {
+    const name = `${'a'.repeat(199)}🎉tail`;
+    await (await fetch(`${base}/subscribe`, form({ email: 'long-name@example.com', name }))).text();
+    await server.drainMail();
+    const stored = findSubscriberByEmail(db, 'long-name@example.com')!.name!;
+    expect(stored).toBe(`${'a'.repeat(199)}🎉`);
+  });
+
   it('confirms nothing on HEAD (link checkers)', async () => {
     const before = smtp.messages.length;
     await (await fetch(`${base}/subscribe`, form({ email: 'checked-link@example.com' }))).text();
