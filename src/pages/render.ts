@@ -177,10 +177,12 @@ export function* renderPageFiles(ctx: PageContext, pages: Iterable<{ post: FullP
   yield* siteFiles(ctx, latest);
 }
 
-function termLinks(ctx: PageContext, root: string, kind: 'category' | 'tag', terms: string[]): { name: string; href: string }[] {
+/** A post's categories or tags, each with the URL of its feed; no `href` when that kind of feed is off (feeds.perCategory / perTag). */
+function termLinks(ctx: PageContext, root: string, kind: 'category' | 'tag', terms: string[]): { name: string; href?: string }[] {
+  const built = kind === 'category' ? ctx.config.feeds.perCategory : ctx.config.feeds.perTag;
   return [...new Set(terms)]
     .filter((term) => term.trim() !== '')
-    .map((name) => ({ name, href: `${root}${ctx.termDir(kind, name)}/${FEED_FILES.rss}` }));
+    .map((name) => (built ? { name, href: `${root}${ctx.termDir(kind, name)}/${FEED_FILES.rss}` } : { name }));
 }
 
 function renderIndex(ctx: PageContext, posts: FullPost[]): string {

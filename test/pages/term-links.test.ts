@@ -1,0 +1,42 @@
+/**
+ * A post page links each of its categories and tags to that term's feed: every such link must
+ * open a feed the build wrote, and with the term feeds off (feeds.perCategory / perTag: false)
+ * the names are shown without links.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { build } from '../../src/build/build.js';
+import type { Config } from '../../src/config/load.js';
+import { projectRoot, tempDir } from '../helpers/paths.js';
+import { siteConfig, writePosts } from '../server/fixtures.js';
+
+const temp = tempDir();
+afterAll(() => temp.cleanup());
+const postsDir = path.join(temp.dir, 'posts');
+writePosts(postsDir);
+
+async function pageOf(name: string, config: Config): Promise<{ outDir: string; page: string; file: string }> {
+  const outDir = path.join(temp.dir, name);
+  await build({ config, configText: '', postsDir, outDir, templatesDir: path.join(projectRoot, 'templates'), cacheDir: path.join(temp.dir, `${name}-cache`), now: new Date('2026-11-23T00:00:00Z'), pageThreads: 1 });
+  const file = path.join(outDir, '2026/11/02/hello/index.html');
+  return { outDir, page: readFileSync(file, 'utf8'), file };
+}
+
+describe('category and tag links on a post page', () => {
+  it('each opens a feed the build wrote', async () => {
+    const { page, file } = await pageOf('on', siteConfig());
+    const hrefs = [...page.matchAll(/<a href="([^"]+)" type="application\/rss\+xml">/g)].map((m) => m[1]!).filter((href) => href.includes('categories/') || href.includes('tags/'));
+    expect(hrefs).toHaveLength(3); // お知らせ; tayori, Node.js
+    for (const href of hrefs) expect(existsSync(path.resolve(path.dirname(file), decodeURIComponent(href))), href).toBe(true);
+  });
+
+  it('are plain names when the term feeds are off', async () => {
+    const { outDir, page } = await pageOf('off', siteConfig('https://example.com/', { feeds: { perCategory: false, perTag: false } }));
+    expect(existsSync(path.join(outDir, 'categories'))).toBe(false);
+    expect(existsSync(path.join(outDir, 'tags'))).toBe(false);
+    expect(page).not.toMatch(/href="[^"]*(categories|tags)\//);
+    expect(page).toContain('<li>カテゴリー: お知らせ</li>');
+    expect(page).toContain('<li>#Node.js</li>');
+  });
+});
