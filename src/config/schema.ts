@@ -31,13 +31,18 @@ const absoluteHttpUrl = z
   .refine((value) => {
     try {
       const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '' && url.search === '' && url.hash === '';
     } catch {
       return false;
     }
-  }, 'an absolute http(s) URL such as https://example.com or https://example.com/blog')
-  // One trailing slash, so `new URL(path, url)` and string joins agree.
-  .transform((value) => (value.endsWith('/') ? value : `${value}/`));
+  }, 'an absolute http(s) URL without ?query or #fragment, such as https://example.com or https://example.com/blog')
+  // As a URL is written on the wire (a Japanese path percent-encoded, an IDN host in punycode:
+  // feed validators refuse an IRI in a feed's links and ids), with one trailing slash, so that
+  // `new URL(path, url)` and string joins agree.
+  .transform((value) => {
+    const href = new URL(value).href;
+    return href.endsWith('/') ? href : `${href}/`;
+  });
 
 const author = z.union(
   [

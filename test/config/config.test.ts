@@ -18,6 +18,12 @@ describe('config', () => {
     return file;
   }
 
+  it('writes site.url as a URL goes on the wire: path percent-encoded, IDN host in punycode, one trailing slash', () => {
+    expect(parseConfig({ site: { ...minimal.site, url: 'https://example.jp/ブログ' } }).site.url).toBe('https://example.jp/%E3%83%96%E3%83%AD%E3%82%B0/');
+    expect(parseConfig({ site: { ...minimal.site, url: 'https://例え.テスト:8080/' } }).site.url).toBe('https://xn--r8jz45g.xn--zckzah:8080/');
+    expect(() => parseConfig({ site: { ...minimal.site, url: 'https://example.com/?ref=1' } })).toThrow(/site\.url/);
+  });
+
   it('fills every default from a minimal file', () => {
     const config = parseConfig(minimal);
     expect(config.site.url).toBe('https://example.com/');

@@ -317,6 +317,18 @@ describe('ordering, limits and stability', () => {
     expect(JSON.parse(contentsOf(files, 'feed.json')).items.map((item: { id: string }) => item.id)).toEqual([...ids].reverse());
   });
 
+  it('writes a site under a Japanese path on an IDN host with a port as URLs, and passes every checker', () => {
+    const config = testConfig({ site: { url: 'https://例え.テスト:8080/ブログ' } });
+    const siteUrl = 'https://xn--r8jz45g.xn--zckzah:8080/%E3%83%96%E3%83%AD%E3%82%B0/';
+    expect(config.site.url).toBe(siteUrl);
+    const posts = corpus().map((p) => makePost({ file: p.file, title: p.title, date: p.date.toISOString(), categories: p.categories, tags: p.tags }, siteUrl));
+    const files = renderAll(config, posts);
+    const { dir } = written(files);
+    checkAll(dir, files, siteUrl);
+    expect(contentsOf(files, 'atom.xml')).toContain(`<link rel="self" type="application/atom+xml" href="${siteUrl}atom.xml"/>`);
+    expect(JSON.parse(contentsOf(files, 'feed.json')).home_page_url).toBe(siteUrl);
+  });
+
   it("writes dates in the site's time zone; readers still see the same UTC instants", () => {
     const config = testConfig({ site: { timezone: 'Asia/Tokyo' }, feeds: { perCategory: false, perTag: false } });
     const posts = corpus();

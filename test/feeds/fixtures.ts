@@ -38,7 +38,7 @@ export function makePost(input: PostInput, siteUrl = 'https://tayori.example.com
   const day = input.date.slice(0, 10);
   const slug = input.file.replace(/^.*\//, '').replace(/\.md$/, '').replace(/^\d{4}-\d{2}-\d{2}-/, '');
   const postPath = `/${day.replace(/-/g, '/')}/${encodeURIComponent(slug)}/`;
-  const host = new URL(siteUrl).host;
+  const host = new URL(siteUrl).hostname; // as tagUri: no port in a tag URI
   return {
     id: `tag:${host},${day}:${input.file.replace(/\.md$/, '')}`,
     file: input.file,
