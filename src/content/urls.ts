@@ -55,7 +55,8 @@ function unique(values: string[]): string[] {
 
 /** The absolute post URL: `path` is taken relative to site.url, so a site under /blog/ keeps it. */
 export function postUrl(path: string, siteUrl: string): string {
-  return new URL(path.replace(/^\/+/, ''), siteUrl).href;
+  // `./` first: a path whose first segment holds a colon (`/notes:2025/`) is a path, not a scheme.
+  return new URL(`./${path.replace(/^\/+/, '')}`, siteUrl).href;
 }
 
 /**

@@ -46,7 +46,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** RFC 822 with a four-digit year (RSS): `Sun, 15 Nov 2026 08:00:00 +0900`, or `… GMT` in UTC. */
 export function rfc822(date: Date, timeZone = 'UTC'): string {
-  const { wall, offset } = local(date, timeZone);
+  let { wall, offset } = local(date, timeZone);
+  // Offsets such as +0545 (Kathmandu) or +1245 (Chatham) are valid RFC 822, but the W3C validator
+  // warns on them: such a date is written in GMT (the same instant).
+  if (Math.abs(offset) % 30 !== 0) ({ wall, offset } = local(date, 'UTC'));
   const zone = offset === 0 ? 'GMT' : `${offset > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
   return (
     `${DAYS[wall.getUTCDay()]}, ${pad(wall.getUTCDate())} ${MONTHS[wall.getUTCMonth()]} ${wall.getUTCFullYear()} ` +

@@ -56,7 +56,8 @@ const NOTHING_PUBLISHED = new Date(0);
 export function feedDocument(config: Config, spec: FeedSpec, posts: FullPost[]): FeedDocument {
   const base = `${config.site.url}${spec.dir === '' ? '' : `${spec.dir}/`}`;
   const entries = posts.map((post) => feedEntry(config, post));
-  let updated = NOTHING_PUBLISHED;
+  // The newest entry's time, even before 1970; the epoch only for a feed with no entry.
+  let updated = entries[0]?.updated ?? NOTHING_PUBLISHED;
   for (const entry of entries) if (entry.updated > updated) updated = entry.updated;
   return {
     title: clean(spec.title),
@@ -102,10 +103,14 @@ function clean(text: string): string {
 function cleanAuthor(author: Author): Author {
   return {
     name: clean(author.name),
-    ...(author.email ? { email: clean(author.email) } : {}),
+    // An Atom email must be a bare addr-spec: `Bob <bob@example.org>` or `bob at example` is left out.
+    ...(author.email && ADDR_SPEC.test(author.email.trim()) ? { email: author.email.trim() } : {}),
     ...(author.url && isHttpUrl(author.url) ? { url: new URL(author.url).href } : {}),
   };
 }
+
+/** local@domain with no spaces, angle brackets or quotes: what RSS, Atom and JSON readers take as an address. */
+const ADDR_SPEC = /^[^\s@<>"(),;:]+@[^\s@<>"(),;:]+\.[^\s@<>"(),;:]+$/;
 
 function isHttpUrl(value: string): boolean {
   try {

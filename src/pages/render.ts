@@ -185,12 +185,18 @@ function termLinks(ctx: PageContext, root: string, kind: 'category' | 'tag', ter
     .map((name) => (built ? { name, href: `${root}${ctx.termDir(kind, name)}/${FEED_FILES.rss}` } : { name }));
 }
 
+/** `/a/b/` → `a/b/`; `./` first when the first segment holds a colon (`notes:2025/` would read as a URI scheme). */
+function relativeHref(path: string): string {
+  const relative = path.replace(/^\//, '');
+  return /^[^/]*:/.test(relative) ? `./${relative}` : relative;
+}
+
 function renderIndex(ctx: PageContext, posts: FullPost[]): string {
   const { config } = ctx;
   const latest = posts.map((post) => ({
     title: post.title,
     // Relative and still percent-encoded: the front page sits at the site root.
-    href: post.path.replace(/^\//, ''),
+    href: relativeHref(post.path),
     lang: post.lang ?? config.site.language,
     dateIso: post.date.toISOString(),
     dateText: ctx.formatDate(post.date),

@@ -226,6 +226,11 @@ describe('slug, permalink, url, id', () => {
     expect(post.url).toBe('https://example.com/blog/about%20me/');
   });
 
+  it('keeps a permalink whose first segment holds a colon a path under site.url, not a URI scheme', () => {
+    const post = ok(parse(head('date: 2026-01-01', 'permalink: /notes:2025/'), 'a.md', testConfig({ url: 'https://example.com/blog' })));
+    expect(post.url).toBe('https://example.com/blog/notes:2025/');
+  });
+
   it('makes a stable tag URI id from host, UTC date and file path; front-matter id wins', () => {
     const a = ok(parse(head('date: 2025-12-17 20:38:36 +0000', 'title: one'), 'notes/2025-12-17-こんにちは.md'));
     expect(a.id).toBe(`tag:example.com,2025-12-17:notes/2025-12-17-${encodeURIComponent('こんにちは')}`);

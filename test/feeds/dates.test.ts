@@ -18,6 +18,12 @@ describe('feed dates', () => {
     expect(rfc3339(instant, 'Asia/Kolkata')).toBe('2026-11-15T04:30:00+05:30');
   });
 
+  it('writes RSS dates in zones with a :45 offset in GMT (the validator warns on +0545), Atom keeps the offset', () => {
+    expect(rfc822(instant, 'Asia/Kathmandu')).toBe('Sat, 14 Nov 2026 23:00:00 GMT');
+    expect(rfc822(instant, 'Pacific/Chatham')).toBe('Sat, 14 Nov 2026 23:00:00 GMT');
+    expect(rfc3339(instant, 'Asia/Kathmandu')).toBe('2026-11-15T04:45:00+05:45');
+  });
+
   it('follows daylight saving changes', () => {
     expect(rfc3339(new Date('2026-03-08T06:59:59Z'), 'America/New_York')).toBe('2026-03-08T01:59:59-05:00');
     expect(rfc3339(new Date('2026-03-08T07:00:00Z'), 'America/New_York')).toBe('2026-03-08T03:00:00-04:00');

@@ -329,6 +329,20 @@ describe('ordering, limits and stability', () => {
     expect(JSON.parse(contentsOf(files, 'feed.json')).home_page_url).toBe(siteUrl);
   });
 
+  it('takes the newest entry as the feed time even before 1970, and leaves out an author email that is not an address', () => {
+    const config = testConfig({ site: { timezone: 'America/New_York' }, feeds: { perCategory: false, perTag: false } });
+    const old = { ...makePost({ file: '1965-05-05-old.md', title: 'Old', date: '1965-05-05T15:00:00Z' }), author: { name: 'Bob', email: 'Bob Smith <bob@example.org>' } };
+    const files = renderAll(config, [old]);
+    const { dir } = written(files);
+    // No errors (the validator only warns that a 1965 date is implausible).
+    for (const file of ['feed.xml', 'atom.xml']) expect(w3cValidate(path.join(dir, file), `${config.site.url}${file}`).output, file).toContain('errors=0');
+    expect(contentsOf(files, 'atom.xml').split('<entry')[0]).toContain('<updated>1965-05-05T11:00:00-04:00</updated>');
+    expect(contentsOf(files, 'feed.xml')).toContain('<lastBuildDate>Wed, 05 May 1965 11:00:00 -0400</lastBuildDate>');
+    expect(contentsOf(files, 'atom.xml')).not.toContain('<email>');
+    const fine = renderAll(config, [{ ...old, author: { name: 'Bob', email: ' bob@example.org ' } }]);
+    expect(contentsOf(fine, 'atom.xml')).toContain('<email>bob@example.org</email>');
+  });
+
   it("writes dates in the site's time zone; readers still see the same UTC instants", () => {
     const config = testConfig({ site: { timezone: 'Asia/Tokyo' }, feeds: { perCategory: false, perTag: false } });
     const posts = corpus();

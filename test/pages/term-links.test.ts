@@ -3,7 +3,7 @@
  * open a feed the build wrote, and with the term feeds off (feeds.perCategory / perTag: false)
  * the names are shown without links.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
@@ -38,5 +38,14 @@ describe('category and tag links on a post page', () => {
     expect(page).not.toMatch(/href="[^"]*(categories|tags)\//);
     expect(page).toContain('<li>カテゴリー: お知らせ</li>');
     expect(page).toContain('<li>#Node.js</li>');
+  });
+
+  it('the front page links a post whose permalink starts with a colon segment as a path', async () => {
+    writeFileSync(path.join(postsDir, 'colon.md'), '---\ntitle: Colon\ndate: 2026-11-20 10:00:00 +0900\npermalink: /notes:2025/\n---\nbody\n');
+    const { outDir } = await pageOf('colon', siteConfig());
+    expect(readFileSync(path.join(outDir, 'index.html'), 'utf8')).toContain('href="./notes:2025/"');
+    expect(existsSync(path.join(outDir, 'notes:2025/index.html'))).toBe(true);
+    const items = (JSON.parse(readFileSync(path.join(outDir, 'feed.json'), 'utf8')) as { items: { url: string }[] }).items;
+    expect(items.map((i) => i.url)).toContain('https://example.com/notes:2025/');
   });
 });
