@@ -100,6 +100,18 @@ function lineOfUnclosedQuote(text: string): number | undefined {
   return open?.line;
 }
 
+/**
+ * A post's `lang:` as a BCP 47 tag (Atom's xml:lang, JSON Feed's language, the page's lang):
+ * Jekyll's common `en_US` becomes `en-US`, case is canonical; undefined when it is no tag at all.
+ */
+function languageTag(value: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(value.trim().replace(/_/g, '-'))[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Keys whose value is text, however YAML would type it. */
 const TEXT_KEYS = ['title', 'slug', 'id', 'category', 'tag', 'excerpt'] as const;
 
@@ -338,7 +350,11 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
   if (data.excerpt !== undefined && data.excerpt !== null && data.excerpt.trim()) post.excerptSource = data.excerpt;
   if (data.excerpt_separator) post.excerptSeparator = data.excerpt_separator;
   if (data.reading_time !== undefined && data.reading_time !== null) post.readingTimeOverride = data.reading_time;
-  if (data.lang) post.lang = data.lang.trim();
+  if (data.lang?.trim()) {
+    const lang = languageTag(data.lang);
+    if (lang === undefined) return problem(`\`lang\`: got ${JSON.stringify(data.lang)}, expected a BCP 47 language tag`, 'write it as ja, en or en-US', lineOfKey(text, 'lang'));
+    post.lang = lang;
+  }
 
   const status: PostStatus = data.draft === true ? 'draft' : data.published === false ? 'unpublished' : 'published';
   return { ok: true, post, status };

@@ -176,6 +176,13 @@ describe('front matter as written', () => {
     expect(ok(parse(head('date: 2026-01-01', "'title': false"))).title).toBe('false');
   });
 
+  it('takes lang as a BCP 47 tag (en_US as en-US) and reports one that is not a tag, with its line', () => {
+    expect(ok(parse(head('date: 2026-01-01', 'lang: en_US'))).lang).toBe('en-US');
+    expect(ok(parse(head('date: 2026-01-01', 'lang: JA'))).lang).toBe('ja');
+    const bad = problem(parse(head('date: 2026-01-01', 'lang: 日本語')));
+    expect(bad).toMatchObject({ line: 3, fix: 'write it as ja, en or en-US' });
+  });
+
   it('re-reads a date under a quoted key as written, like an unquoted one', () => {
     expect(ok(parse(head('"title": Quoted key', '"date": 2025-12-10T00:00:00Z'))).date.toISOString()).toBe('2025-12-10T00:00:00.000Z');
     expect(ok(parse(head("'date': 2025-12-10"))).date.toISOString()).toBe('2025-12-09T15:00:00.000Z');
