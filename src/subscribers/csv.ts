@@ -80,8 +80,10 @@ export function parseSubscriberCsv(text: string): ParsedSubscriberCsv {
       relax_column_count: true,
     }) as unknown as typeof records;
   } catch (error) {
-    const lines = (error as { lines?: number }).lines;
-    throw new CsvFormatError(`not valid CSV: ${(error as Error).message}`, typeof lines === 'number' ? lines : undefined);
+    const { code, records: done, lines } = error as { code?: string; records?: number; lines?: number };
+    const line = typeof done === 'number' ? lineAfterRecords(text, done) : typeof lines === 'number' ? lines : undefined;
+    const hint = /QUOTE/.test(code ?? '') ? '; a " inside a field must be doubled (""), and a field with commas, quotes or line breaks quoted as a whole' : '';
+    throw new CsvFormatError(`not valid CSV: ${(error as Error).message.replace(/ at line \d+/g, '')}${hint}`, line);
   }
 
   const lineOf = lineCounter();
@@ -180,6 +182,21 @@ function lineCounter(): (raw: string) => number {
     next += countLineBreaks(raw);
     return start;
   };
+}
+
+/**
+ * The line where the record after the first `count` starts: where a syntax error's record begins
+ * (csv-parse's own line is where it gave up, often the end of the file, and it counts a CRLF
+ * inside quotes twice). Blank lines before that record are passed over.
+ */
+function lineAfterRecords(text: string, count: number): number {
+  const good = count > 0 ? (parse(text, { bom: true, raw: true, skip_empty_lines: true, relax_column_count: true, to: count }) as unknown as { raw: string }[]) : [];
+  let line = 1;
+  for (const { raw } of good) line += countLineBreaks(raw);
+  // (`raw` is not the text's length: csv-parse shortens a CRLF record delimiter in it.)
+  const lines = text.split(/\r\n|\r|\n/);
+  while (line < lines.length && lines[line - 1]!.trim() === '') line++;
+  return line;
 }
 
 function countLineBreaks(text: string): number {

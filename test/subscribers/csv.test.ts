@@ -63,6 +63,28 @@ describe('parseSubscriberCsv', () => {
     expect((error as CsvFormatError).message).toMatch(/not valid CSV/);
   });
 
+  it('reports broken quoting at the line where the broken record starts, with CRLF and blank lines, and says how to fix it', () => {
+    const cases: [string, number][] = [
+      ['email,name\na@example.com,x\nb@example.com,"unterminated\nc@example.com,x\nd@example.com,x\n', 3],
+      ['email,name\r\na@example.com,"multi\r\nline"\r\nb@example.com,"Lee" Ann\r\nc@example.com,x\r\n', 4],
+      ['email,name\na@example.com,"multi\nline"\nb@example.com,"Lee" Ann\nc@example.com,x\n', 4],
+      ['\uFEFFemail,name\na@example.com,x\n\n\nb@example.com,"x" y\n', 5],
+      ['email,name\n"a@example.com,x\n', 2],
+    ];
+    for (const [text, line] of cases) {
+      let error: unknown;
+      try {
+        parseSubscriberCsv(text);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(text)).toBeInstanceOf(CsvFormatError);
+      expect((error as CsvFormatError).line, JSON.stringify(text)).toBe(line);
+      expect((error as CsvFormatError).message).toMatch(/must be doubled/);
+      expect((error as CsvFormatError).message).not.toMatch(/at line \d/);
+    }
+  });
+
   it('round-trips what stringifySubscriberCsv writes', () => {
     const text = stringifySubscriberCsv([
       {
