@@ -271,21 +271,32 @@ export function importSubscribers(
     for (const row of db.prepare('SELECT id, email_key, name, status, categories, confirmed_at, unsubscribed_at FROM subscribers').all() as SubscriberRow[]) {
       known.set(row.email_key, row);
     }
-    const seenInFile = new Map<string, number>();
+    // One row per address: the first, unless a later one says the address left (unsubscribed,
+    // bounced, complained) and the first doesn't; an import must never drop an unsubscribe.
+    const addresses = rows.map((row) => normalizeAddress(row.email));
+    const chosen = new Map<string, number>();
+    addresses.forEach((address, i) => {
+      if (!address.ok) return;
+      const first = chosen.get(address.key);
+      if (first === undefined || (!PROTECTED.has(rows[first]!.status ?? 'active') && PROTECTED.has(rows[i]!.status ?? 'active'))) chosen.set(address.key, i);
+    });
     const inserts: (string | null)[][] = [];
 
-    for (const row of rows) {
-      const address = normalizeAddress(row.email);
+    for (const [i, row] of rows.entries()) {
+      const address = addresses[i]!;
       if (!address.ok) {
         result.skipped.push({ line: row.line, reason: `${JSON.stringify(row.email)}: ${address.reason}` });
         continue;
       }
-      const firstLine = seenInFile.get(address.key);
-      if (firstLine !== undefined) {
-        result.skipped.push({ line: row.line, reason: `${address.email} already appears on line ${firstLine}` });
+      const keptAt = chosen.get(address.key)!;
+      if (keptAt !== i) {
+        const kept = rows[keptAt]!;
+        result.skipped.push({
+          line: row.line,
+          reason: keptAt < i ? `${address.email} already appears on line ${kept.line}` : `${address.email} appears again on line ${kept.line} as ${kept.status}, which is kept`,
+        });
         continue;
       }
-      seenInFile.set(address.key, row.line);
 
       const existing = known.get(address.key);
       if (!existing) {

@@ -215,6 +215,23 @@ describe('importSubscribers', () => {
     expect(findSubscriberByEmail(db, 'b@example.com')).toMatchObject({ status: 'bounced', confirmedAt: null });
   });
 
+  it('never drops an unsubscribe listed twice: a later unsubscribed row for the same address wins over an earlier active one', () => {
+    addSubscriber(db, { email: 'known@example.com', source: 'cli' }, t0);
+    const result = importSubscribers(
+      db,
+      csvRows('email,status\nnew@example.com,active\nNEW@example.com,unsubscribed\nknown@example.com,active\nKnown@Example.com,complained\nkeep@example.com,active\nkeep@example.com,active\n'),
+      { now: t1 },
+    );
+    expect(findSubscriberByEmail(db, 'new@example.com')?.status).toBe('unsubscribed');
+    expect(findSubscriberByEmail(db, 'known@example.com')?.status).toBe('complained');
+    expect(findSubscriberByEmail(db, 'keep@example.com')?.status).toBe('active');
+    expect(result.skipped).toEqual([
+      { line: 2, reason: expect.stringContaining('appears again on line 3 as unsubscribed, which is kept') },
+      { line: 4, reason: expect.stringContaining('appears again on line 5 as complained, which is kept') },
+      { line: 7, reason: expect.stringContaining('already appears on line 6') },
+    ]);
+  });
+
   it('is all or nothing: a failure mid-way leaves the store as it was', () => {
     addSubscriber(db, { email: 'a@example.com', source: 'cli' }, t0);
     const rows = csvRows('email\nb@example.com\nc@example.com\n');
