@@ -343,6 +343,18 @@ describe('ordering, limits and stability', () => {
     expect(contentsOf(fine, 'atom.xml')).toContain('<email>bob@example.org</email>');
   });
 
+  it('points in-page #fragment links at the post in feeds, so readers can follow them (no relative-link warning)', () => {
+    const config = testConfig({ feeds: { perCategory: false, perTag: false } });
+    const post = makePost({ file: '2026-11-20-toc.md', title: 'TOC', date: '2026-11-20T09:00:00Z', html: '<p><a href="#part">目次</a> <a href=\'#two\'>2</a></p><h2 id="part">Part</h2>', excerptHtml: '<p><a href="#part">目次</a></p>' });
+    const files = renderAll(config, [post]);
+    const { dir } = written(files);
+    checkAll(dir, files, config.site.url);
+    const json = JSON.parse(contentsOf(files, 'feed.json')).items[0];
+    expect(json.content_html).toContain(`<a href="${post.url}#part">`);
+    expect(json.content_html).toContain(`<a href='${post.url}#two'>`);
+    expect(contentsOf(files, 'atom.xml')).toContain(`&lt;a href="${post.url}#part"&gt;`);
+  });
+
   it("writes dates in the site's time zone; readers still see the same UTC instants", () => {
     const config = testConfig({ site: { timezone: 'Asia/Tokyo' }, feeds: { perCategory: false, perTag: false } });
     const posts = corpus();
