@@ -364,17 +364,24 @@ describe('Scheduler', () => {
     await shutdown(h);
   });
 
-  it('with the real digest code and a real SMTP server, a due digest reaches each subscriber once', async () => {
+  /**
+   * A Scheduler driving the real digest code against a real SMTP server, on a store of its own
+   * (`subscribe` fills it); `run` gets it with a settable clock, then everything is closed.
+   */
+  async function withRealDigest(
+    name: string,
+    subscribe: (db: ReturnType<typeof openDb>) => void,
+    run: (h: { scheduler: Scheduler; db: ReturnType<typeof openDb>; smtp: Awaited<ReturnType<typeof startSmtp>>; setNow: (t: Date) => void }) => Promise<void>,
+  ): Promise<void> {
     const smtp = await startSmtp();
-    const dir = path.join(temp.dir, 'real');
+    const dir = path.join(temp.dir, name);
     writePosts(path.join(dir, 'posts'));
     const cfg = parseConfig({
       site: { title: 'T', url: 'https://example.com/', author: 'A', timezone: 'Asia/Tokyo', language: 'ja' },
       digest: { schedule: '0 9 * * 1', lookback: 30, from: 'T <news@example.com>' },
     });
     const db = openDb(path.join(dir, 'store.sqlite'));
-    addSubscriber(db, { email: 'one@example.com', source: 'cli' }, at(-HOUR));
-    addSubscriber(db, { email: 'two@example.com', source: 'cli' }, at(-HOUR));
+    subscribe(db);
     const mailer = createMailer(cfg, { SMTP_URL: smtp.url }, path.join(dir, 'outbox'));
     let now = at(-MIN);
     const scheduler = new Scheduler({
@@ -391,67 +398,55 @@ describe('Scheduler', () => {
     try {
       await scheduler.start();
       await scheduler.idle();
-      now = at(0);
-      expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', summary: { status: 'sent', sent: 2 } });
-      expect(await scheduler.runDueDigest(at(MIN))).toEqual({ action: 'none' });
-      await smtp.waitFor(2);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(smtp.messages.map((m) => JSON.stringify(m.to)).sort().join()).toMatch(/one@example\.com.*two@example\.com/);
-      expect(smtp.messages).toHaveLength(2);
+      await run({ scheduler, db, smtp, setNow: (t) => (now = t) });
     } finally {
       await scheduler.stop();
       await mailer.close();
       db.close();
       await smtp.close();
     }
+  }
+
+  it('with the real digest code and a real SMTP server, a due digest reaches each subscriber once', async () => {
+    await withRealDigest(
+      'real',
+      (db) => {
+        addSubscriber(db, { email: 'one@example.com', source: 'cli' }, at(-HOUR));
+        addSubscriber(db, { email: 'two@example.com', source: 'cli' }, at(-HOUR));
+      },
+      async ({ scheduler, smtp, setNow }) => {
+        setNow(at(0));
+        expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', summary: { status: 'sent', sent: 2 } });
+        expect(await scheduler.runDueDigest(at(MIN))).toEqual({ action: 'none' });
+        await smtp.waitFor(2);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(smtp.messages.map((m) => JSON.stringify(m.to)).sort().join()).toMatch(/one@example\.com.*two@example\.com/);
+        expect(smtp.messages).toHaveLength(2);
+      },
+    );
   });
 
   it('a due time with no active subscriber is handled once, and its posts go out at the next due time once someone subscribed', async () => {
-    const smtp = await startSmtp();
-    const dir = path.join(temp.dir, 'nobody');
-    writePosts(path.join(dir, 'posts'));
-    const cfg = parseConfig({
-      site: { title: 'T', url: 'https://example.com/', author: 'A', timezone: 'Asia/Tokyo', language: 'ja' },
-      digest: { schedule: '0 9 * * 1', lookback: 30, from: 'T <news@example.com>' },
-    });
-    const db = openDb(path.join(dir, 'store.sqlite'));
-    addSubscriber(db, { email: 'pending@example.com', source: 'web', status: 'pending' }, at(-HOUR));
-    const mailer = createMailer(cfg, { SMTP_URL: smtp.url }, path.join(dir, 'outbox'));
-    let now = at(-MIN);
-    const scheduler = new Scheduler({
-      config: cfg,
-      db,
-      clock: () => now,
-      log: () => {},
-      heartbeatMs: 60_000,
-      sendDigest: async (key, due, signal) => {
-        const { posts } = loadPosts(path.join(dir, 'posts'), cfg, due);
-        return { ...(await sendDigest({ config: cfg, db, mailer, posts, loadFull, now: due, key, signal })) };
-      },
-    });
-    try {
-      await scheduler.start();
-      await scheduler.idle();
-      now = at(0);
-      expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', summary: { status: 'no-subscribers', posts: 3 } });
-      // Handled: not retried every RETRY_MS.
-      expect(listDue(db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'sent' }]);
-      now = at(10 * MIN);
-      expect(await scheduler.runDueDigest(now)).toEqual({ action: 'none' });
-      expect((db.prepare('SELECT COUNT(*) AS n FROM digests').get() as { n: number }).n).toBe(0);
+    await withRealDigest(
+      'nobody',
+      (db) => addSubscriber(db, { email: 'pending@example.com', source: 'web', status: 'pending' }, at(-HOUR)),
+      async ({ scheduler, db, smtp, setNow }) => {
+        setNow(at(0));
+        expect(await scheduler.runDueDigest(at(0))).toMatchObject({ action: 'sent', summary: { status: 'no-subscribers', posts: 3 } });
+        // Handled: not retried every RETRY_MS.
+        expect(listDue(db)).toMatchObject([{ dueAt: DUE.toISOString(), outcome: 'sent' }]);
+        setNow(at(10 * MIN));
+        expect(await scheduler.runDueDigest(at(10 * MIN))).toEqual({ action: 'none' });
+        expect((db.prepare('SELECT COUNT(*) AS n FROM digests').get() as { n: number }).n).toBe(0);
 
-      addSubscriber(db, { email: 'first@example.com', source: 'cli' }, at(HOUR));
-      const nextDue = new Date(DUE.getTime() + 7 * 24 * HOUR);
-      now = nextDue;
-      expect(await scheduler.runDueDigest(nextDue)).toMatchObject({ action: 'sent', summary: { status: 'sent', posts: 3, sent: 1 } });
-      await smtp.waitFor(1);
-      expect(smtp.messages[0]!.text).toContain('はじめての投稿');
-    } finally {
-      await scheduler.stop();
-      await mailer.close();
-      db.close();
-      await smtp.close();
-    }
+        addSubscriber(db, { email: 'first@example.com', source: 'cli' }, at(HOUR));
+        const nextDue = new Date(DUE.getTime() + 7 * 24 * HOUR);
+        setNow(nextDue);
+        expect(await scheduler.runDueDigest(nextDue)).toMatchObject({ action: 'sent', summary: { status: 'sent', posts: 3, sent: 1 } });
+        await smtp.waitFor(1);
+        expect(smtp.messages[0]!.text).toContain('はじめての投稿');
+      },
+    );
   });
 
   it('a digest abandoned past catchUp waits for a send by hand; the next scheduled digest goes out on time without it', async () => {
