@@ -31,7 +31,8 @@ const absoluteHttpUrl = z
   .refine((value) => {
     try {
       const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '' && url.search === '' && url.hash === '';
+      // (An empty `?` or `#` leaves search and hash '' but stays in href: checked on the text.)
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '' && !/[?#]/.test(url.href);
     } catch {
       return false;
     }

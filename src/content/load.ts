@@ -202,6 +202,7 @@ export function selectPublished(entries: ParsedEntry[], now: Date, config: Pick<
   const problems: PostProblem[] = [];
   const candidates: Post[] = [];
   for (const entry of entries) {
+    if (entry.ok && entry.warnings) problems.push(...entry.warnings);
     if (!entry.ok) {
       skipped.push({ file: entry.problem.file, reason: 'error', problem: entry.problem });
       problems.push(entry.problem);

@@ -13,7 +13,8 @@ import { normalizeNewlines, stripXmlInvalid } from './text.js';
 import { encodePathText, expandPermalink, postUrl } from './urls.js';
 
 export type PostStatus = 'published' | 'draft' | 'unpublished';
-export type ParsedEntry = { ok: true; post: Post; status: PostStatus } | { ok: false; problem: PostProblem };
+/** A post (with `warnings` about front matter it ignored), or the problem that leaves it out. */
+export type ParsedEntry = { ok: true; post: Post; status: PostStatus; warnings?: PostProblem[] } | { ok: false; problem: PostProblem };
 export type PostFileRef = Pick<PostFile, 'file' | 'absolutePath'>;
 
 // Moved to body.ts (rendering threads load it without YAML and zod); kept here for callers.
@@ -105,10 +106,13 @@ function lineOfUnclosedQuote(text: string): number | undefined {
  * Jekyll's common `en_US` becomes `en-US`, case is canonical; undefined when it is no tag at all.
  */
 function languageTag(value: string): string | undefined {
+  const tag = value.trim().replace(/_/g, '-');
   try {
-    return Intl.getCanonicalLocales(value.trim().replace(/_/g, '-'))[0];
+    return Intl.getCanonicalLocales(tag)[0];
   } catch {
-    return undefined;
+    // Private-use (`x-private`) and grandfathered (`i-klingon`, `zh-min-nan`) tags are BCP 47
+    // too, though Intl refuses them: kept as written.
+    return /^(?:[a-z]{1,8})(?:-[a-z0-9]{1,8})+$/i.test(tag) ? tag : undefined;
   }
 }
 
@@ -350,12 +354,18 @@ export function parsePostHead(head: string, file: PostFileRef, config: Config, r
   if (data.excerpt !== undefined && data.excerpt !== null && data.excerpt.trim()) post.excerptSource = data.excerpt;
   if (data.excerpt_separator) post.excerptSeparator = data.excerpt_separator;
   if (data.reading_time !== undefined && data.reading_time !== null) post.readingTimeOverride = data.reading_time;
+  // Problems that don't cost the post: it is published, and the warning says what was ignored.
+  const warnings: PostProblem[] = [];
   if (data.lang?.trim()) {
     const lang = languageTag(data.lang);
-    if (lang === undefined) return problem(`\`lang\`: got ${JSON.stringify(data.lang)}, expected a BCP 47 language tag`, 'write it as ja, en or en-US', lineOfKey(text, 'lang'));
-    post.lang = lang;
+    if (lang !== undefined) post.lang = lang;
+    else {
+      const line = lineOfKey(text, 'lang');
+      const message = `\`lang\`: got ${JSON.stringify(data.lang)}, which is no language tag; the post is published in the site's language`;
+      warnings.push(line === undefined ? { file: file.file, message, fix: 'write it as ja, en or en-US' } : { file: file.file, line, message, fix: 'write it as ja, en or en-US' });
+    }
   }
 
   const status: PostStatus = data.draft === true ? 'draft' : data.published === false ? 'unpublished' : 'published';
-  return { ok: true, post, status };
+  return warnings.length > 0 ? { ok: true, post, status, warnings } : { ok: true, post, status };
 }

@@ -88,6 +88,28 @@ export function absoluteSrcset(srcset: string, base: string): string {
     .join(',');
 }
 
+/** An HTML start tag: its name, its attributes, and `/` of a self-closing one. Text and code (`&lt;a`) never match. */
+const HTML_TAG = /<([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*?)?(\/?)>/g;
+
+/**
+ * Points in-page links (`href="#part"`) at `pageUrl` + `#part`, in tags only (HTML shown as code
+ * stays as it is). For a feed: a reader has no page around the post, and the validator warns
+ * about relative links.
+ */
+export function absolutizeFragments(html: string, pageUrl: string): string {
+  if (!html.includes('#')) return html;
+  return html.replace(HTML_TAG, (tag, name: string, attrs: string | undefined, close: string) => {
+    if (!attrs?.includes('#')) return tag;
+    const rewritten = attrs.replace(
+      /(\s)(href)(\s*=\s*)(?:"(#[^"]*)"|'(#[^']*)'|(#[^\s"'=<>`]+))/gi,
+      // Always double-quoted, with a `"` in the URL encoded: nothing in the URL ends the value.
+      (_whole, space: string, attr: string, eq: string, dq?: string, sq?: string, bare?: string) =>
+        `${space}${attr}${eq}"${`${pageUrl}${dq ?? sq ?? bare ?? ''}`.replace(/"/g, '%22')}"`,
+    );
+    return `<${name}${rewritten}${close}>`;
+  });
+}
+
 /**
  * Rewrites `href`, `src` and `srcset` attributes in raw HTML tags (`<a>`, `<img>`, `<source>`,
  * `<video>`, `<audio>`, `<iframe>`…). Only inside tags: text and entities outside `<…>` are untouched.
@@ -95,7 +117,7 @@ export function absoluteSrcset(srcset: string, base: string): string {
  * kept as written, since they only matter after the URL is absolute.
  */
 export function absolutizeHtml(html: string, base: string): string {
-  return html.replace(/<([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*?)?(\/?)>/g, (tag, name: string, attrs: string | undefined, close: string) => {
+  return html.replace(HTML_TAG, (tag, name: string, attrs: string | undefined, close: string) => {
     if (!attrs) return tag;
     const rewritten = attrs.replace(
       /(\s)(href|src|srcset|poster)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi,

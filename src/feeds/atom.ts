@@ -42,7 +42,7 @@ function atomEntry(entry: FeedEntry, timeZone: string, siteUrl: string): string 
  */
 export function atomId(id: string, siteUrl: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(id)) return id.replace(/[\s<>"{}|\\^`]/g, (c) => encodeURIComponent(c));
-  return new URL(id.replace(/^\/+/, ''), siteUrl).href;
+  return new URL(`./${id.replace(/^\/+/, '')}`, siteUrl).href; // `./`: `notes:2025/x` is a path, not a scheme
 }
 
 function atomAuthor(author: Author): string {

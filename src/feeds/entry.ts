@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Author, FullPost } from '../content/post.js';
 import type { FeedSpec } from './plan.js';
+import { absolutizeFragments } from '../content/urls.js';
 import { stripXmlInvalid } from './xml.js';
 
 /**
@@ -88,20 +89,11 @@ export function feedEntry(config: Config, post: FullPost): FeedEntry {
     updated,
     author: cleanAuthor(post.author ?? config.site.author),
     terms: [...new Set([...post.categories, ...post.tags].map(clean).filter((term) => term.trim() !== ''))],
-    summaryHtml: clean(absoluteFragments(post.excerptHtml, post.url)),
+    summaryHtml: clean(absolutizeFragments(post.excerptHtml, post.url)),
     summaryText: clean(post.excerptText),
-    contentHtml: config.feeds.fullContent ? clean(absoluteFragments(post.html, post.url)) : undefined,
+    contentHtml: config.feeds.fullContent ? clean(absolutizeFragments(post.html, post.url)) : undefined,
     lang: post.lang !== undefined && post.lang !== config.site.language ? post.lang : undefined,
   };
-}
-
-/**
- * `href="#part"` → the post's URL + `#part`. On the post's page a bare fragment is the same page;
- * in a feed reader there is no page around it (and the validator warns about relative links).
- */
-function absoluteFragments(html: string, url: string): string {
-  if (!html.includes('="#') && !html.includes("='#")) return html;
-  return html.replace(/(\shref=)(["'])#/g, (_match, attribute: string, quote: string) => `${attribute}${quote}${url}#`);
 }
 
 function clean(text: string): string {

@@ -59,13 +59,15 @@ export function requestSubscription(
   }).immediate();
 }
 
-/** The first `count` characters as a reader sees them (an emoji is never cut in half). */
+/**
+ * At most `count` UTF-16 units of `text`, cut between characters as a reader sees them (an
+ * emoji is never cut in half; a character piled with combining marks is left out whole).
+ */
 function firstCharacters(text: string, count: number): string {
   if (text.length <= count) return text;
   let out = '';
-  let n = 0;
   for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) {
-    if (n++ === count) break;
+    if (out.length + segment.length > count) break;
     out += segment;
   }
   return out;

@@ -22,6 +22,7 @@ describe('config', () => {
     expect(parseConfig({ site: { ...minimal.site, url: 'https://example.jp/ブログ' } }).site.url).toBe('https://example.jp/%E3%83%96%E3%83%AD%E3%82%B0/');
     expect(parseConfig({ site: { ...minimal.site, url: 'https://例え.テスト:8080/' } }).site.url).toBe('https://xn--r8jz45g.xn--zckzah:8080/');
     expect(() => parseConfig({ site: { ...minimal.site, url: 'https://example.com/?ref=1' } })).toThrow(/site\.url/);
+    for (const url of ['https://example.com/blog?', 'https://example.com/blog#']) expect(() => parseConfig({ site: { ...minimal.site, url } }), url).toThrow(/site\.url/);
   });
 
   it('fills every default from a minimal file', () => {

@@ -221,6 +221,17 @@ describe('loadPosts', () => {
   });
 });
 
+describe('warnings', () => {
+  it('publishes a post whose front matter had something ignored, and reports it with the other problems', () => {
+    const warned = path.join(dir, 'warned');
+    writeFiles(warned, { '2026-01-01-a.md': post(['title: A', 'lang: 日本語']), '2026-01-02-b.md': post(['title: B']) });
+    const sel = loadPosts(warned, config, new Date('2026-06-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.title).sort()).toEqual(['A', 'B']);
+    expect(sel.skipped).toEqual([]);
+    expect(sel.problems).toEqual([expect.objectContaining({ file: '2026-01-01-a.md', line: 3 })]);
+  });
+});
+
 describe('selectPublished', () => {
   it('leaves out drafts, published: false and future posts (with a fixed now), newest first', () => {
     writeFiles(dir, {

@@ -176,11 +176,13 @@ describe('front matter as written', () => {
     expect(ok(parse(head('date: 2026-01-01', "'title': false"))).title).toBe('false');
   });
 
-  it('takes lang as a BCP 47 tag (en_US as en-US) and reports one that is not a tag, with its line', () => {
+  it('takes lang as a BCP 47 tag (en_US as en-US); one that is no tag is ignored with a warning, the post still published', () => {
     expect(ok(parse(head('date: 2026-01-01', 'lang: en_US'))).lang).toBe('en-US');
     expect(ok(parse(head('date: 2026-01-01', 'lang: JA'))).lang).toBe('ja');
-    const bad = problem(parse(head('date: 2026-01-01', 'lang: 日本語')));
-    expect(bad).toMatchObject({ line: 3, fix: 'write it as ja, en or en-US' });
+    for (const tag of ['x-private', 'i-klingon', 'zh-min-nan']) expect(ok(parse(head('date: 2026-01-01', `lang: ${tag}`))).lang).toBe(tag);
+    const entry = parse(head('date: 2026-01-01', 'lang: 日本語'));
+    expect(ok(entry).lang).toBeUndefined();
+    expect(entry.ok && entry.warnings).toEqual([expect.objectContaining({ file: 'hello.md', line: 3, fix: 'write it as ja, en or en-US' })]);
   });
 
   it('re-reads a date under a quoted key as written, like an unquoted one', () => {

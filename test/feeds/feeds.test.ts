@@ -294,7 +294,7 @@ describe('ordering, limits and stability', () => {
 
   it('makes a front-matter id that is not a URI absolute in Atom only, as jekyll-feed does, and passes the validator', () => {
     const config = testConfig({ site: { url: 'https://example.org/blog/' }, feeds: { perCategory: false, perTag: false } });
-    const ids = ['42', '/2025/12/02/hello', 'my post 日本', 'tag:example.org,2025:a b', 'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427'];
+    const ids = ['42', '/2025/12/02/hello', '/notes:2025/x', 'my post 日本', 'tag:example.org,2025:a b', 'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427'];
     const posts = ids.map((id, i) => ({ ...makePost({ file: `2025-12-0${i + 1}-p${i}.md`, title: `p${i}`, date: `2025-12-0${i + 1}T09:00:00Z` }, 'https://example.org/blog/'), id }));
     const files = renderAll(config, posts);
     const { dir } = written(files);
@@ -306,6 +306,7 @@ describe('ordering, limits and stability', () => {
     for (const expected of [
       'https://example.org/blog/42',
       'https://example.org/blog/2025/12/02/hello',
+      'https://example.org/blog/notes:2025/x',
       'https://example.org/blog/my%20post%20%E6%97%A5%E6%9C%AC',
       'tag:example.org,2025:a%20b',
       'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427',
@@ -345,13 +346,15 @@ describe('ordering, limits and stability', () => {
 
   it('points in-page #fragment links at the post in feeds, so readers can follow them (no relative-link warning)', () => {
     const config = testConfig({ feeds: { perCategory: false, perTag: false } });
-    const post = makePost({ file: '2026-11-20-toc.md', title: 'TOC', date: '2026-11-20T09:00:00Z', html: '<p><a href="#part">目次</a> <a href=\'#two\'>2</a></p><h2 id="part">Part</h2>', excerptHtml: '<p><a href="#part">目次</a></p>' });
+    const made = makePost({ file: '2026-11-20-toc.md', title: 'TOC', date: '2026-11-20T09:00:00Z', html: '<p><a href="#part">目次</a> <a href=\'#two\'>2</a></p><pre><code>&lt;a href="#x"&gt;</code></pre><h2 id="part">Part</h2>', excerptHtml: '<p><a href="#part">目次</a></p>' });
+    const post = { ...made, url: made.url.replace(/\/$/, "/it's/") }; // a quote in the URL must not end the attribute
     const files = renderAll(config, [post]);
     const { dir } = written(files);
     checkAll(dir, files, config.site.url);
     const json = JSON.parse(contentsOf(files, 'feed.json')).items[0];
     expect(json.content_html).toContain(`<a href="${post.url}#part">`);
-    expect(json.content_html).toContain(`<a href='${post.url}#two'>`);
+    expect(json.content_html).toContain(`<a href="${post.url}#two">`);
+    expect(json.content_html).toContain('<pre><code>&lt;a href="#x"&gt;</code></pre>'); // code is text, untouched
     expect(contentsOf(files, 'atom.xml')).toContain(`&lt;a href="${post.url}#part"&gt;`);
   });
 

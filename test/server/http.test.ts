@@ -364,12 +364,19 @@ describe('subscribe and confirm (double opt-in)', () => {
     expect(findSubscriberByEmail(db, 'changed-mind@example.com')).toMatchObject({ status: 'active' });
   });
 
-  it('keeps at most 200 characters of a name, never half an emoji', async () => {
-    const name = `${'a'.repeat(199)}🎉tail`;
+  it('keeps at most 200 UTF-16 units of a name, cut between characters, never half an emoji', async () => {
+    const name = `${'a'.repeat(198)}🎉tail`;
     await (await fetch(`${base}/subscribe`, form({ email: 'long-name@example.com', name }))).text();
     await server.drainMail();
     const stored = findSubscriberByEmail(db, 'long-name@example.com')!.name!;
-    expect(stored).toBe(`${'a'.repeat(199)}🎉`);
+    expect(stored).toBe(`${'a'.repeat(198)}🎉`);
+    await (await fetch(`${base}/subscribe`, form({ email: 'half-emoji@example.com', name: `${'a'.repeat(199)}🎉` }))).text();
+    await server.drainMail();
+    expect(findSubscriberByEmail(db, 'half-emoji@example.com')!.name).toBe('a'.repeat(199));
+    // A character piled with combining marks counts by its length, not as one.
+    await (await fetch(`${base}/subscribe`, form({ email: 'marks@example.com', name: `Z${'\u0301'.repeat(2500)}` }))).text();
+    await server.drainMail();
+    expect(findSubscriberByEmail(db, 'marks@example.com')!.name ?? '').toBe('');
   });
 
   it('confirms nothing on HEAD (link checkers)', async () => {
