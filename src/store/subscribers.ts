@@ -273,17 +273,22 @@ export function importSubscribers(
     }
     // One row per address: the first, unless a later one says the address left (unsubscribed,
     // bounced, complained) and the first doesn't; an import must never drop an unsubscribe.
+    // (A later row that wins takes the name and categories of the first where it has none.)
     const addresses = rows.map((row) => normalizeAddress(row.email));
     const chosen = new Map<string, number>();
+    const firstOf = new Map<string, number>();
     addresses.forEach((address, i) => {
       if (!address.ok) return;
       const first = chosen.get(address.key);
+      if (first === undefined) firstOf.set(address.key, i);
       if (first === undefined || (!PROTECTED.has(rows[first]!.status ?? 'active') && PROTECTED.has(rows[i]!.status ?? 'active'))) chosen.set(address.key, i);
     });
     const inserts: (string | null)[][] = [];
 
-    for (const [i, row] of rows.entries()) {
+    for (const [i, listed] of rows.entries()) {
       const address = addresses[i]!;
+      const earlier = address.ok ? rows[firstOf.get(address.key)!]! : listed;
+      const row = { ...listed, name: listed.name ?? earlier.name, categories: listed.categories ?? earlier.categories };
       if (!address.ok) {
         result.skipped.push({ line: row.line, reason: `${JSON.stringify(row.email)}: ${address.reason}` });
         continue;

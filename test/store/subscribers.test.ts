@@ -219,10 +219,10 @@ describe('importSubscribers', () => {
     addSubscriber(db, { email: 'known@example.com', source: 'cli' }, t0);
     const result = importSubscribers(
       db,
-      csvRows('email,status\nnew@example.com,active\nNEW@example.com,unsubscribed\nknown@example.com,active\nKnown@Example.com,complained\nkeep@example.com,active\nkeep@example.com,active\n'),
+      csvRows('email,status,name,categories\nnew@example.com,active,Alice,news\nNEW@example.com,unsubscribed,,\nknown@example.com,active,,\nKnown@Example.com,complained,,\nkeep@example.com,active,,\nkeep@example.com,active,,\n'),
       { now: t1 },
     );
-    expect(findSubscriberByEmail(db, 'new@example.com')?.status).toBe('unsubscribed');
+    expect(findSubscriberByEmail(db, 'new@example.com')).toMatchObject({ status: 'unsubscribed', name: 'Alice', categories: ['news'] });
     expect(findSubscriberByEmail(db, 'known@example.com')?.status).toBe('complained');
     expect(findSubscriberByEmail(db, 'keep@example.com')?.status).toBe('active');
     expect(result.skipped).toEqual([
