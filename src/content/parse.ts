@@ -112,9 +112,16 @@ function languageTag(value: string): string | undefined {
   } catch {
     // Private-use (`x-private`) and grandfathered (`i-klingon`, `zh-min-nan`) tags are BCP 47
     // too, though Intl refuses them: kept as written.
-    return /^(?:[a-z]{1,8})(?:-[a-z0-9]{1,8})+$/i.test(tag) ? tag : undefined;
+    return /^x(?:-[a-z0-9]{1,8})+$/i.test(tag) || GRANDFATHERED.has(tag.toLowerCase()) ? tag : undefined;
   }
 }
+
+/** RFC 5646's grandfathered tags (section 2.2.8), which Intl refuses. */
+const GRANDFATHERED = new Set([
+  'en-gb-oed', 'i-ami', 'i-bnn', 'i-default', 'i-enochian', 'i-hak', 'i-klingon', 'i-lux', 'i-mingo', 'i-navajo', 'i-pwn',
+  'i-tao', 'i-tay', 'i-tsu', 'sgn-be-fr', 'sgn-be-nl', 'sgn-ch-de', 'art-lojban', 'cel-gaulish', 'no-bok', 'no-nyn',
+  'zh-guoyu', 'zh-hakka', 'zh-min', 'zh-min-nan', 'zh-xiang',
+]);
 
 /** Keys whose value is text, however YAML would type it. */
 const TEXT_KEYS = ['title', 'slug', 'id', 'category', 'tag', 'excerpt'] as const;

@@ -88,8 +88,36 @@ export function absoluteSrcset(srcset: string, base: string): string {
     .join(',');
 }
 
-/** An HTML start tag: its name, its attributes, and `/` of a self-closing one. Text and code (`&lt;a`) never match. */
-const HTML_TAG = /<([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*?)?(\/?)>/g;
+/**
+ * An HTML start tag: its name, its attributes (each read whole, so a `>` or an `href=` inside a
+ * quoted value is part of that value), and `/` of a self-closing one. Text and code (`&lt;a`)
+ * never match.
+ */
+const HTML_TAG = /<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s"'>\/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)(\s*\/?>)/g;
+/** One attribute of a tag's attribute text, in order: space, name, `=`, and the value (double-quoted, single-quoted or bare). */
+const ATTRIBUTE = /(\s+)([^\s"'>\/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+
+/**
+ * Rewrites attribute values in the start tags of `html`: `rewrite(name, value)` (name in lower
+ * case) returns the new value, or undefined to keep it. A value keeps its quotes unless the new
+ * one holds that quote character; entities in values are kept as written.
+ */
+function rewriteAttributes(html: string, rewrite: (name: string, value: string) => string | undefined): string {
+  return html.replace(HTML_TAG, (tag, name: string, attrs: string, end: string) => {
+    if (!attrs) return tag;
+    let changed = false;
+    const rewritten = attrs.replace(ATTRIBUTE, (whole, space: string, attr: string, eq?: string, dq?: string, sq?: string, bare?: string) => {
+      if (eq === undefined) return whole;
+      const value = dq ?? sq ?? bare ?? '';
+      const next = rewrite(attr.toLowerCase(), value);
+      if (next === undefined) return whole;
+      changed = true;
+      const quote = sq !== undefined && !next.includes("'") ? "'" : '"';
+      return `${space}${attr}${eq}${quote}${quote === '"' ? next.replace(/"/g, '&quot;') : next}${quote}`;
+    });
+    return changed ? `<${name}${rewritten}${end}` : tag;
+  });
+}
 
 /**
  * Points in-page links (`href="#part"`) at `pageUrl` + `#part`, in tags only (HTML shown as code
@@ -98,16 +126,7 @@ const HTML_TAG = /<([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*?)?(\/?)>/g;
  */
 export function absolutizeFragments(html: string, pageUrl: string): string {
   if (!html.includes('#')) return html;
-  return html.replace(HTML_TAG, (tag, name: string, attrs: string | undefined, close: string) => {
-    if (!attrs?.includes('#')) return tag;
-    const rewritten = attrs.replace(
-      /(\s)(href)(\s*=\s*)(?:"(#[^"]*)"|'(#[^']*)'|(#[^\s"'=<>`]+))/gi,
-      // Always double-quoted, with a `"` in the URL encoded: nothing in the URL ends the value.
-      (_whole, space: string, attr: string, eq: string, dq?: string, sq?: string, bare?: string) =>
-        `${space}${attr}${eq}"${`${pageUrl}${dq ?? sq ?? bare ?? ''}`.replace(/"/g, '%22')}"`,
-    );
-    return `<${name}${rewritten}${close}>`;
-  });
+  return rewriteAttributes(html, (name, value) => (name === 'href' && value.startsWith('#') ? `${pageUrl}${value}` : undefined));
 }
 
 /**
@@ -117,17 +136,8 @@ export function absolutizeFragments(html: string, pageUrl: string): string {
  * kept as written, since they only matter after the URL is absolute.
  */
 export function absolutizeHtml(html: string, base: string): string {
-  return html.replace(HTML_TAG, (tag, name: string, attrs: string | undefined, close: string) => {
-    if (!attrs) return tag;
-    const rewritten = attrs.replace(
-      /(\s)(href|src|srcset|poster)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi,
-      (_whole, space: string, attr: string, eq: string, dq?: string, sq?: string, bare?: string) => {
-        const value = dq ?? sq ?? bare ?? '';
-        const fixed = attr.toLowerCase() === 'srcset' ? absoluteSrcset(value, base) : absoluteUrl(value, base);
-        const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : '"';
-        return `${space}${attr}${eq}${quote}${fixed}${quote}`;
-      },
-    );
-    return `<${name}${rewritten}${close}>`;
+  return rewriteAttributes(html, (name, value) => {
+    if (name === 'srcset') return absoluteSrcset(value, base);
+    return name === 'href' || name === 'src' || name === 'poster' ? absoluteUrl(value, base) : undefined;
   });
 }

@@ -180,9 +180,11 @@ describe('front matter as written', () => {
     expect(ok(parse(head('date: 2026-01-01', 'lang: en_US'))).lang).toBe('en-US');
     expect(ok(parse(head('date: 2026-01-01', 'lang: JA'))).lang).toBe('ja');
     for (const tag of ['x-private', 'i-klingon', 'zh-min-nan']) expect(ok(parse(head('date: 2026-01-01', `lang: ${tag}`))).lang).toBe(tag);
-    const entry = parse(head('date: 2026-01-01', 'lang: 日本語'));
-    expect(ok(entry).lang).toBeUndefined();
-    expect(entry.ok && entry.warnings).toEqual([expect.objectContaining({ file: 'hello.md', line: 3, fix: 'write it as ja, en or en-US' })]);
+    for (const bad of ['日本語', 'en-a', 'en-US-US', 'de-de-1']) {
+      const entry = parse(head('date: 2026-01-01', `lang: ${bad}`));
+      expect(ok(entry).lang, bad).toBeUndefined();
+      expect(entry.ok && entry.warnings, bad).toEqual([expect.objectContaining({ file: 'hello.md', line: 3, fix: 'write it as ja, en or en-US' })]);
+    }
   });
 
   it('re-reads a date under a quoted key as written, like an unquoted one', () => {

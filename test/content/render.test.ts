@@ -60,6 +60,18 @@ describe('relative links and images', () => {
   });
 });
 
+describe('attributes rewritten in tags only', () => {
+  it('reads each attribute whole: an href= or a > inside another quoted value is that value, not a link', async () => {
+    const { absolutizeFragments, absolutizeHtml } = await import('../../src/content/urls.js');
+    const page = "https://example.com/it's/";
+    expect(absolutizeFragments(`<p><a title="see href='#z'" href="#sec">x</a></p>`, page)).toBe(`<p><a title="see href='#z'" href="https://example.com/it's/#sec">x</a></p>`);
+    expect(absolutizeFragments(`<p><a title="1 > 0" href='#sec'>x</a></p>`, page)).toBe(`<p><a title="1 > 0" href="https://example.com/it's/#sec">x</a></p>`);
+    expect(absolutizeFragments('<pre><code>&lt;a href="#x"&gt;</code></pre>', page)).toBe('<pre><code>&lt;a href="#x"&gt;</code></pre>');
+    expect(absolutizeHtml(`<img alt="src='a.png'" src=b.png />`, base)).toBe(`<img alt="src='a.png'" src="${base}b.png" />`);
+    expect(absolutizeHtml('<a data-note="1 > 0" href="c/">c</a>', base)).toBe(`<a data-note="1 > 0" href="${base}c/">c</a>`);
+  });
+});
+
 describe('excerpt', () => {
   it('renders a front-matter excerpt as Markdown, and gives plain text', () => {
     const c = renderPostContent(makePost('excerpt: "**Amazon** &amp; <b>chips</b> について"'), 'First paragraph.\n', config);
