@@ -28,6 +28,7 @@ const TEMP_NAME_ROOM = 32;
 export type PathIssue =
   | { kind: 'front-page' }
   | { kind: 'dot-segment'; segment: string }
+  | { kind: 'hidden-segment'; segment: string }
   | { kind: 'not-utf8'; segment: string }
   | { kind: 'separator'; segment: string; value: string }
   | { kind: 'too-long'; value: string; bytes: number; limit: number; folder: boolean }
@@ -60,6 +61,9 @@ export function pagePath(path: string): PagePath {
   const issue = urlIssue(path);
   if (issue) return { ok: false, issue };
   const raw = path.split('/').filter((s) => s !== '');
+  // `.notes`: a hidden name, which `tayori start` (and many static servers) never serve.
+  const hidden = raw.find((segment) => segment.replace(/%2e/gi, '.').startsWith('.'));
+  if (hidden !== undefined) return { ok: false, issue: { kind: 'hidden-segment', segment: hidden } };
   const decoded: string[] = [];
   for (const segment of raw) {
     let value: string;
@@ -244,6 +248,12 @@ export function pathProblem(post: Post, issue: PathIssue, siteUrl: string): Post
       c = culprit(post, issue.segment.replace(/%2e/gi, '.'));
       message = `its URL path ${post.path} has the segment "${issue.segment}", which browsers and feed readers resolve to another page (${post.url}); it is left out`;
       fix = `${change(c)} so that no part of the path is "." or ".."`;
+      break;
+    }
+    case 'hidden-segment': {
+      c = culprit(post, issue.segment.replace(/%2e/gi, '.'));
+      message = `its URL path ${post.path} has the segment "${issue.segment}", a hidden name that tayori start and most web servers don't serve, so its link would answer 404; it is left out`;
+      fix = `${change(c)} so that no part of the path starts with "."`;
       break;
     }
     case 'not-utf8':

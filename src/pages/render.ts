@@ -46,6 +46,8 @@ export function pageFileFor(post: { path: string; file: string }): string {
       throw new Error(`${at} is the site's front page. Fix: give the post a slug or use a permalink such as /:year/:slug/.`);
     case 'not-utf8':
       throw new Error(`${at} is not valid percent-encoding. Fix: check the slug or permalink in its front matter.`);
+    case 'hidden-segment':
+      throw new Error(`${at} has a part starting with ".", which is not served. Fix: check the slug or permalink in its front matter.`);
     case 'dot-segment':
       throw new Error(`${at} has the segment "${issue.segment}", which would leave the output folder. Fix: change its slug or permalink.`);
     case 'separator':

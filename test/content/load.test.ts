@@ -311,6 +311,22 @@ describe('selectPublished', () => {
     expect(sel.skipped.map((s) => s.reason)).toEqual(['error', 'error', 'error']);
   });
 
+  it('leaves out a page under a hidden name (a segment starting with "."), which tayori start would never serve', () => {
+    const hidden = path.join(dir, 'hidden');
+    writeFiles(hidden, {
+      'good.md': post(['date: 2026-11-01', 'title: good']),
+      'dot.md': post(['date: 2026-11-02', 'title: dot', 'permalink: /.notes/dot/']),
+      'encoded.md': post(['date: 2026-11-03', 'title: enc', 'permalink: /x/%2Ehidden/']),
+    });
+    const sel = loadPosts(hidden, config, new Date('2026-12-01T00:00:00Z'));
+    expect(sel.posts.map((p) => p.title)).toEqual(['good']);
+    expect(sel.problems.map((p) => [p.file, p.line])).toEqual([['dot.md', 4], ['encoded.md', 4]]);
+    expect(sel.problems[0]!.message).toContain('a hidden name that tayori start and most web servers don\'t serve');
+    expect(sel.problems[0]!.fix).toMatch(/no part of the path starts with "\."/);
+    // Without post pages (Jekyll or Hugo builds the site), the URL is theirs to serve: kept.
+    expect(loadPosts(hidden, testConfig({ pages: false }), new Date('2026-12-01T00:00:00Z')).posts).toHaveLength(3);
+  });
+
   it('with site.pages off, leaves out only posts whose URL is unusable, and has no page files', () => {
     writeFiles(dir, {
       'good.md': post(['date: 2026-11-01', 'title: good']),
