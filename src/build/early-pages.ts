@@ -32,6 +32,8 @@ export class EarlyPages {
     private readonly now: Date,
     /** Hash of each output at the last build (undefined: compare with the file on disk). */
     private readonly knownHash: (file: string) => string | undefined,
+    /** Removes the last build's outputs that stand where a page goes (full-build.ts). */
+    private readonly clearWayFor: (file: string) => void = () => {},
   ) {}
 
   /** Starts the entry's page if its front matter says it will be published. */
@@ -44,6 +46,7 @@ export class EarlyPages {
     // `/a.html/b/`): which one stays is known at the end, so only the first gets a page now.
     if (this.claims.clash(file)) return;
     this.claims.claim(file, entry.post);
+    this.clearWayFor(file);
     this.started.set(file, { post: entry.post, index: this.threads.add({ post: entry.post, file, knownHash: this.knownHash(file) }) });
   }
 
@@ -66,6 +69,7 @@ export class EarlyPages {
       // Not started, or started for the other post of a clash: rendered now, after that one was
       // written, and compared with what is on disk rather than with the last build's hash.
       late = true;
+      this.clearWayFor(file);
       return this.threads.add({ post, file, knownHash: early ? undefined : this.knownHash(file) });
     });
     const all = late ? await this.threads.finish(here, signal) : outcomes;

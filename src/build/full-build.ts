@@ -38,7 +38,8 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
   const context = config.site.pages ? new PageContext(config, options.templatesDir) : undefined;
   const manifest: Manifest = { version: CACHE_VERSION, outDir: previous.outDir, parsedWith: previous.parsedWith, files: {}, outputs: {} };
   const knownHash = (output: string): string | undefined => (options.force ? undefined : previous.outputs[output]);
-  const early = threads && new EarlyPages(threads, config, options.outDir, now, knownHash);
+  const clearWayFor = oldOutputsInTheWay(previous.outputs, options.outDir);
+  const early = threads && new EarlyPages(threads, config, options.outDir, now, knownHash, clearWayFor);
   const entries: ParsedEntry[] = [];
   for (const file of files) {
     const cached = previous.files[file.file];
@@ -62,6 +63,7 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
     if (result.written) written.push(output);
   };
   const emit = (output: OutputFile): void => {
+    clearWayFor(output.path);
     record(output.path, writeIfChanged(path.join(options.outDir, output.path), output.contents, knownHash(output.path)));
   };
 
@@ -103,6 +105,37 @@ export async function fullBuild(options: BuildOptions, files: PostFile[], finger
     summary,
   });
   return { ...summary, written, removed, upToDate: false, nextChangeAt };
+}
+
+/**
+ * Removes, before `file` is written, the last build's outputs that stand in its way: one at a
+ * folder `file` needs (`x.html` when the page moves to `x.html/index.html`), or those below
+ * `file` when it is a file now (the other way round). Such an old output can't be an output of
+ * this build too (a path is a file or a folder), and left in place it would fail this build and
+ * every later one.
+ */
+function oldOutputsInTheWay(previous: Record<string, string>, outDir: string): (file: string) => void {
+  const outputs = Object.keys(previous);
+  if (outputs.length === 0) return () => {};
+  let below: Map<string, string[]> | undefined;
+  return (file) => {
+    for (let slash = file.indexOf('/'); slash >= 0; slash = file.indexOf('/', slash + 1)) {
+      const folder = file.slice(0, slash);
+      if (folder in previous) removeOutput(outDir, folder);
+    }
+    if (below === undefined) {
+      below = new Map();
+      for (const output of outputs) {
+        for (let slash = output.indexOf('/'); slash >= 0; slash = output.indexOf('/', slash + 1)) {
+          const folder = output.slice(0, slash);
+          const list = below.get(folder);
+          if (list) list.push(output);
+          else below.set(folder, [output]);
+        }
+      }
+    }
+    for (const output of below.get(file) ?? []) removeOutput(outDir, output);
+  };
 }
 
 /**

@@ -115,7 +115,15 @@ function fileHash(file: string): string | undefined {
  * page needs a file of that name.
  */
 export function removeOutput(outDir: string, file: string): void {
-  rmSync(path.join(outDir, file), { force: true });
+  try {
+    rmSync(path.join(outDir, file), { force: true });
+  } catch (error) {
+    // Already gone the other way: a file now stands where its folder was, or a folder of this
+    // build's outputs where it was a file (a page moved between x.html/ and x.html).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'ERR_FS_EISDIR' || code === 'EISDIR') return;
+    throw error;
+  }
   for (let dir = path.dirname(file); dir !== '.' && dir !== '/' && dir !== ''; dir = path.dirname(dir)) {
     try {
       rmdirSync(path.join(outDir, dir));

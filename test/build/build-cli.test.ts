@@ -294,6 +294,26 @@ describe('tayori build (CLI)', () => {
     configFile();
   });
 
+  it('a page that moves between a folder and a file of the same name (/x.html/ and /x.html) builds, with one and two threads', () => {
+    const file = path.join(dir, 'tayori.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('pages: false', 'pages: true'));
+    const post = path.join(dir, 'posts/2026-11-21-moving.md');
+    const out = path.join(dir, 'public');
+    for (const threads of ['1', '2']) {
+      for (const [permalink, page] of [['/x.html/', 'x.html/index.html'], ['/x.html', 'x.html'], ['/x.html/', 'x.html/index.html']] as const) {
+        writeFileSync(post, `---\ntitle: Moving\ndate: 2026-11-21 10:00:00 +0900\npermalink: ${permalink}\n---\nmoving body\n`);
+        const result = build('--now', NOW, '--threads', threads);
+        expect(result.stderr, `${threads} ${permalink}`).not.toMatch(/EISDIR|EEXIST|ENOTDIR|moving/);
+        expect(result.code, `${threads} ${permalink}`).toBe(0);
+        expect(readFileSync(path.join(out, page), 'utf8')).toContain('moving body');
+      }
+    }
+    rmSync(post);
+    expect(build('--now', NOW).code).toBe(0);
+    expect(existsSync(path.join(out, 'x.html'))).toBe(false);
+    configFile();
+  });
+
   it('a posts folder that does not exist is a configuration error: exit 2, the feeds left as they are', () => {
     const before = snapshot();
     const result = build('--now', NOW, '--posts', path.join(dir, 'no-such-posts'));
