@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/load.js';
 import type { PostFile } from '../content/files.js';
 import { loadFull, readPostHead, selectPublished } from '../content/load.js';
+import { foldersAbove } from '../content/page-files.js';
 import type { ParsedEntry } from '../content/parse.js';
 import type { FullPost, Post } from '../content/post.js';
 import { renderFeeds, stylesheetFiles, type OutputFile } from '../feeds/index.js';
@@ -119,15 +120,11 @@ function oldOutputsInTheWay(previous: Record<string, string>, outDir: string): (
   if (outputs.length === 0) return () => {};
   let below: Map<string, string[]> | undefined;
   return (file) => {
-    for (let slash = file.indexOf('/'); slash >= 0; slash = file.indexOf('/', slash + 1)) {
-      const folder = file.slice(0, slash);
-      if (folder in previous) removeOutput(outDir, folder);
-    }
+    for (const folder of foldersAbove(file)) if (folder in previous) removeOutput(outDir, folder);
     if (below === undefined) {
       below = new Map();
       for (const output of outputs) {
-        for (let slash = output.indexOf('/'); slash >= 0; slash = output.indexOf('/', slash + 1)) {
-          const folder = output.slice(0, slash);
+        for (const folder of foldersAbove(output)) {
           const list = below.get(folder);
           if (list) list.push(output);
           else below.set(folder, [output]);

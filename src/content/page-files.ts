@@ -156,6 +156,11 @@ export interface PageClash {
  * first), and one post's page file must not be a folder another post's page needs
  * (`/a.html` and `/a.html/b/`).
  */
+/** The folders above an output path, outermost first: `a/b/index.html` → `a`, `a/b`. */
+export function* foldersAbove(file: string): Generator<string> {
+  for (let slash = file.indexOf('/'); slash >= 0; slash = file.indexOf('/', slash + 1)) yield file.slice(0, slash);
+}
+
 export class PageClaims {
   private readonly files = new Map<string, { file: string; path: string }>();
   /** Folder → a page file below it. */
@@ -166,8 +171,7 @@ export class PageClaims {
     if (same !== undefined) return { owner: same, how: 'same', file };
     const below = this.folders.get(file);
     if (below !== undefined) return { owner: this.files.get(below)!, how: 'folder-of-file', file: below };
-    for (let slash = file.indexOf('/'); slash >= 0; slash = file.indexOf('/', slash + 1)) {
-      const folder = file.slice(0, slash);
+    for (const folder of foldersAbove(file)) {
       const owner = this.files.get(folder);
       if (owner !== undefined) return { owner, how: 'file-in-folder', file: folder };
     }
@@ -176,8 +180,7 @@ export class PageClaims {
 
   claim(file: string, owner: { file: string; path: string }): void {
     this.files.set(file, { file: owner.file, path: owner.path });
-    for (let slash = file.indexOf('/'); slash >= 0; slash = file.indexOf('/', slash + 1)) {
-      const folder = file.slice(0, slash);
+    for (const folder of foldersAbove(file)) {
       if (!this.folders.has(folder)) this.folders.set(folder, file);
     }
   }
